@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* One plugin instance (init..fini).  Immutable after init, so callbacks on
+ * many threads share it without locks; per-container exclusion is flock. */
+#ifndef SP_CONTEXT_H
+#define SP_CONTEXT_H
+#include <limits.h>
+#include <stdint.h>
+
+#include "util.h"
+
+typedef struct sp_ctx {
+  char root[PATH_MAX];      /* shared root, e.g. /.sharedpath */
+  char master[PATH_MAX];    /* <root>/master: tmpfs, 0711, shared */
+  char midpath[PATH_MAX];   /* <root>/midpath: staging binds, 0700 */
+  char state_dir[PATH_MAX];
+  int state_dirfd;
+  uint32_t max_paths;
+  uint32_t flags;
+  uint64_t tmpfs_size;
+  void (*log)(void *data, int level, const char *msg);
+  void *log_data;
+} sp_ctx;
+
+void sp_log(const sp_ctx *ctx, int level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4))) SP_HIDDEN;
+#endif

@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <dirent.h>
+#include <fcntl.h>
+#include <libmount.h>
+#include <linux/magic.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+
+#include "mounts.h"
+
+#define PATHF(buf, err, ...)                                                   \
+  do {                                                                         \
+    int _n = snprintf((buf), sizeof(buf), __VA_ARGS__);                        \
+    if (_n < 0 || (size_t)_n >= sizeof(buf))                                   \
+      return sp_fail((err), -ENAMETOOLONG, "path under the shared root is "    \
+                     "too long");                                              \
+  } while (0)
+
+int sp_is_mountpoint(int dirfd, const char *path) {
+  struct statx sx;
+  if (statx(dirfd, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT |
+                             (*path ? 0 : AT_EMPTY_PATH),
+            STATX_BASIC_STATS, &sx) < 0)
+    return -errno;
+  if (!(sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+    return -ENOSYS;
+  return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) ? 1 : 0;
+}
+
+static int mkdir_mode(const char *path, mode_t mode, sp_error *err) {
+  if (mkdir(path, mode) < 0) {
+    if (errno != EEXIST)
+      return sp_fail_errno(err, -errno, "cannot create %s", path);
+    struct stat sb;
+    if (lstat(path, &sb) < 0 || !S_ISDIR(sb.st_mode))
+      return sp_fail(err, -ENOTDIR, "%s exists and is not a directory", path);
+    return 0;
+  }
+  /* mkdir applies the umask; the mode is part of the safety contract. */
+  if (chmod(path, mode) < 0)
+    return sp_fail_errno(err, -errno, "cannot chmod %s", path);
+  return 0;
+}
+
+int sp_master_prepare(const sp_ctx *ctx, sp_error *err) {
+  int r;
+  if ((r = mkdir_mode(ctx->root, 0711, err)) < 0)
+    return r;
+  _cleanup_close_ int rootfd = open(ctx->root, O_RDONLY | O_DIRECTORY |
+                                                   O_CLOEXEC | O_NOFOLLOW);
+  if (rootfd < 0)
+    return sp_fail_errno(err, -errno, "cannot open shared root %s", ctx->root);
+  /* Serialize the one-time setup between processes and threads. */
+  while (flock(rootfd, LOCK_EX) < 0)
+    if (errno != EINTR)
+      return sp_fail_errno(err, -errno, "cannot lock %s", ctx->root);
+
+  if ((r = sp_is_mountpoint(AT_FDCWD, ctx->master)) == 1) {
+    struct statfs sf;
+    if (statfs(ctx->master, &sf) < 0)
+      return sp_fail_errno(err, -errno, "cannot statfs %s", ctx->master);
+    if (sf.f_type != TMPFS_MAGIC)
+      return sp_fail(err, -EINVAL, "%s is mounted but is not a tmpfs; "
+                     "unmount it or choose another shared root", ctx->master);
+  } else {
+    if (r != 0 && r != -ENOENT)
+      return sp_fail_errno(err, r, "cannot inspect %s", ctx->master);
+    if ((r = sp_is_mountpoint(AT_FDCWD, ctx->root)) < 0)
+      return sp_fail_errno(err, r, "cannot inspect %s", ctx->root);
+    if (r == 0) {
+      if (mount(ctx->root, ctx->root, NULL, MS_BIND, NULL) < 0)
+        return sp_fail_errno(err, -errno, "cannot bind %s onto itself",
+                             ctx->root);
+    }
+    if (mount(NULL, ctx->root, NULL, MS_PRIVATE, NULL) < 0)
+      return sp_fail_errno(err, -errno, "cannot make %s private", ctx->root);
+    if ((r = mkdir_mode(ctx->master, 0711, err)) < 0)
+      return r;
+    char data[64];
+    snprintf(data, sizeof(data), "mode=0711,size=%llu",
+             (unsigned long long)ctx->tmpfs_size);
+    if (mount("sharedpath", ctx->master, "tmpfs",
+              MS_NOSUID | MS_NODEV | MS_NOEXEC, data) < 0)
+      return sp_fail_errno(err, -errno, "cannot mount tmpfs on %s",
+                           ctx->master);
+  }
+  if (mount(NULL, ctx->master, NULL, MS_SHARED, NULL) < 0)
+    return sp_fail_errno(err, -errno, "cannot make %s shared", ctx->master);
+  return mkdir_mode(ctx->midpath, 0700, err);
+}
+
+int sp_container_dirs_create(const sp_ctx *ctx, const char *id,
+                             sp_error *err) {
+  char m[PATH_MAX], mid[PATH_MAX];
+  PATHF(m, err, "%s/%s", ctx->master, id);
+  PATHF(mid, err, "%s/%s", ctx->midpath, id);
+  int r;
+  if ((r = mkdir_mode(m, 0711, err)) < 0 ||
+      (r = mkdir_mode(mid, 0700, err)) < 0)
+    return r;
+  if ((r = sp_is_mountpoint(AT_FDCWD, m)) < 0)
+    return sp_fail_errno(err, r, "cannot inspect %s", m);
+  if (r == 1)
+    return 0;
+  /* Its own peer group: a mount under master/<id> then propagates to this
+   * container's /.sharedpath only, not to every container on the host. */
+  if (mount(m, m, NULL, MS_BIND, NULL) < 0)
+    return sp_fail_errno(err, -errno, "cannot bind %s onto itself", m);
+  if (mount(NULL, m, NULL, MS_PRIVATE, NULL) < 0 ||
+      mount(NULL, m, NULL, MS_SHARED, NULL) < 0) {
+    r = -errno;
+    umount2(m, MNT_DETACH);
+    return sp_fail_errno(err, r, "cannot make %s a shared mount", m);
+  }
+  return 0;
+}
+
+/* Unmount every mount at or below prefix, deepest first (libmount reads the
+ * mount table; this runs on delete and recovery, not per add). */
+static int umount_below(const char *prefix, sp_error *err) {
+  struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+  if (!tb)
+    return sp_fail(err, -EIO, "cannot read /proc/self/mountinfo");
+  size_t cap = 16, n = 0;
+  char **targets = malloc(cap * sizeof(*targets));
+  int r = 0;
+  struct libmnt_iter *it = mnt_new_iter(MNT_ITER_BACKWARD);
+  struct libmnt_fs *fs;
+  if (!targets || !it) {
+    r = sp_fail(err, -ENOMEM, "out of memory");
+    goto out;
+  }
+  /* Backward order visits children before the mounts they sit on. */
+  while (mnt_table_next_fs(tb, it, &fs) == 0) {
+    const char *t = mnt_fs_get_target(fs);
+    if (!t || !sp_path_within(t, prefix))
+      continue;
+    if (n == cap) {
+      char **p = realloc(targets, 2 * cap * sizeof(*p));
+      if (!p) {
+        r = sp_fail(err, -ENOMEM, "out of memory");
+        goto out;
+      }
+      targets = p;
+      cap *= 2;
+    }
+    if (!(targets[n] = strdup(t))) {
+      r = sp_fail(err, -ENOMEM, "out of memory");
+      goto out;
+    }
+    n++;
+  }
+  for (size_t i = 0; i < n && r == 0; i++)
+    if (umount2(targets[i], UMOUNT_NOFOLLOW) < 0 && errno != EINVAL &&
+        errno != ENOENT)
+      r = sp_fail_errno(err, -errno, "cannot unmount %s", targets[i]);
+out:
+  for (size_t i = 0; i < n; i++)
+    free(targets[i]);
+  free(targets);
+  mnt_free_iter(it);
+  mnt_unref_table(tb);
+  return r;
+}
+
+/* Remove the mount-point placeholders in dir (empty dirs / empty files we
+ * created), then dir.  Anything still mounted stops us with -EBUSY. */
+static int remove_placeholders(const char *dir, sp_error *err) {
+  _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+                                         O_NOFOLLOW);
+  if (fd < 0)
+    return errno == ENOENT ? 0 : sp_fail_errno(err, -errno, "cannot open %s",
+                                                dir);
+  int dfd = dup(fd);
+  DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+  if (!d) {
+    if (dfd >= 0)
+      close(dfd);
+    return sp_fail_errno(err, -errno, "cannot read %s", dir);
+  }
+  int r = 0;
+  struct dirent *de;
+  while ((de = readdir(d)) && r == 0) {
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+      continue;
+    int m = sp_is_mountpoint(fd, de->d_name);
+    if (m != 0) {
+      r = m == 1 ? sp_fail(err, -EBUSY, "%s/%s is still mounted; not removing "
+                           "it", dir, de->d_name)
+                 : sp_fail_errno(err, m, "cannot inspect %s/%s", dir,
+                                 de->d_name);
+      break;
+    }
+    /* rmdir only removes empty dirs and we only unlink empty files: data
+     * can never be lost here. */
+    struct stat sb;
+    if (fstatat(fd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+      continue;
+    if (S_ISDIR(sb.st_mode)) {
+      if (unlinkat(fd, de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+        r = sp_fail_errno(err, -errno, "cannot remove %s/%s", dir, de->d_name);
+    } else if (S_ISREG(sb.st_mode) && sb.st_size == 0) {
+      if (unlinkat(fd, de->d_name, 0) < 0 && errno != ENOENT)
+        r = sp_fail_errno(err, -errno, "cannot remove %s/%s", dir, de->d_name);
+    } else {
+      r = sp_fail(err, -ENOTEMPTY, "%s/%s is not a placeholder of ours; not "
+                  "removing it", dir, de->d_name);
+    }
+  }
+  closedir(d);
+  if (r < 0)
+    return r;
+  if (rmdir(dir) < 0 && errno != ENOENT)
+    return sp_fail_errno(err, -errno, "cannot remove %s", dir);
+  return 0;
+}
+
+int sp_container_dirs_remove(const sp_ctx *ctx, const char *id,
+                             sp_error *err) {
+  char m[PATH_MAX], mid[PATH_MAX];
+  PATHF(m, err, "%s/%s", ctx->master, id);
+  PATHF(mid, err, "%s/%s", ctx->midpath, id);
+  int r;
+  /* Master first: unmounting there also drops the copies that propagated
+   * into the container. */
+  if ((r = umount_below(m, err)) < 0 || (r = umount_below(mid, err)) < 0 ||
+      (r = remove_placeholders(m, err)) < 0 ||
+      (r = remove_placeholders(mid, err)) < 0)
+    return r;
+  return 0;
+}
+
+/* Create an empty dir or file to mount on; an existing one of the right kind
+ * is fine. */
+static int make_mountpoint(const char *path, bool is_dir, sp_error *err) {
+  if (is_dir) {
+    if (mkdir(path, 0700) < 0 && errno != EEXIST)
+      return sp_fail_errno(err, -errno, "cannot create %s", path);
+  } else {
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+      return sp_fail_errno(err, -errno, "cannot create %s", path);
+    close(fd);
+  }
+  struct stat sb;
+  if (lstat(path, &sb) < 0)
+    return sp_fail_errno(err, -errno, "cannot stat %s", path);
+  if (is_dir != !!S_ISDIR(sb.st_mode))
+    return sp_fail(err, -EEXIST, "%s exists as a %s", path,
+                   S_ISDIR(sb.st_mode) ? "directory" : "file");
+  return 0;
+}
+
+static void remove_mountpoint(const char *path) {
+  if (sp_is_mountpoint(AT_FDCWD, path) == 0 && rmdir(path) < 0 &&
+      errno == ENOTDIR)
+    unlink(path);
+}
+
+/* mkdir -p for a host path that does not exist yet (0755). */
+static int mkdir_parents(const char *path, sp_error *err) {
+  char buf[PATH_MAX];
+  snprintf(buf, sizeof(buf), "%s", path);
+  for (char *p = buf + 1;; p++) {
+    if (*p == '/' || *p == '\0') {
+      char c = *p;
+      *p = '\0';
+      if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+        return sp_fail_errno(err, -errno, "cannot create host directory %s",
+                             buf);
+      *p = c;
+      if (!c)
+        break;
+    }
+  }
+  return 0;
+}
+
+static int move_tree(int tree, const char *target, sp_error *err) {
+  if (move_mount(tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    return sp_fail_errno(err, -errno, "cannot mount on %s", target);
+  return 0;
+}
+
+int sp_host_ident(const sp_ctx *ctx, const char *id, const char *hash,
+                  sp_ident *ident, sp_error *err) {
+  char m[PATH_MAX];
+  PATHF(m, err, "%s/%s/%s", ctx->master, id, hash);
+  struct stat sb;
+  if (stat(m, &sb) < 0)
+    return sp_fail_errno(err, -errno, "cannot stat %s", m);
+  *ident = (sp_ident){sb.st_dev, sb.st_ino, S_ISDIR(sb.st_mode)};
+  return 0;
+}
+
+int sp_host_attach(const sp_ctx *ctx, const char *id, const sp_bind *b,
+                   sp_ident *ident, bool *created, sp_error *err) {
+  char mid[PATH_MAX], m[PATH_MAX];
+  PATHF(mid, err, "%s/%s/%s", ctx->midpath, id, b->hash);
+  PATHF(m, err, "%s/%s/%s", ctx->master, id, b->hash);
+  *created = false;
+  int r;
+
+  _cleanup_close_ int hostfd = open(b->host, O_PATH | O_CLOEXEC);
+  if (hostfd < 0 && errno == ENOENT) {
+    if ((r = mkdir_parents(b->host, err)) < 0)
+      return r;
+    hostfd = open(b->host, O_PATH | O_CLOEXEC);
+  }
+  if (hostfd < 0)
+    return sp_fail_errno(err, -errno, "cannot open host path %s", b->host);
+  /* Check what the path really is after symlinks, through the fd we will
+   * bind, so a symlink swap cannot change it afterwards. */
+  char link[64], real[PATH_MAX];
+  snprintf(link, sizeof(link), "/proc/self/fd/%d", hostfd);
+  ssize_t len = readlink(link, real, sizeof(real) - 1);
+  if (len < 0)
+    return sp_fail_errno(err, -errno, "cannot resolve host path %s", b->host);
+  real[len] = '\0';
+  if ((r = sp_host_path_check(real, ctx->root, ctx->state_dir,
+                              ctx->flags & SHAREDPATH_HOST_ALLOW_SENSITIVE_PATHS,
+                              err)) < 0)
+    return r;
+  struct stat sb;
+  if (fstat(hostfd, &sb) < 0)
+    return sp_fail_errno(err, -errno, "cannot stat host path %s", b->host);
+  if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
+    return sp_fail(err, -EINVAL, "host path %s is neither a directory nor a "
+                   "regular file", b->host);
+  *ident = (sp_ident){sb.st_dev, sb.st_ino, S_ISDIR(sb.st_mode)};
+
+  if ((r = sp_is_mountpoint(AT_FDCWD, m)) == 1) {
+    /* Reference counted: already bound for another target. */
+    struct stat cur;
+    if (stat(m, &cur) < 0 || cur.st_dev != sb.st_dev || cur.st_ino != sb.st_ino)
+      return sp_fail(err, -EEXIST, "%s is mounted but not from %s; delete and "
+                     "re-create the container", m, b->host);
+    return 0;
+  }
+  bool is_dir = S_ISDIR(sb.st_mode);
+  if ((r = make_mountpoint(mid, is_dir, err)) < 0)
+    return r;
+  if ((r = make_mountpoint(m, is_dir, err)) < 0)
+    goto fail_mid_dir;
+  if (sp_is_mountpoint(AT_FDCWD, mid) != 1) {
+    _cleanup_close_ int tree = open_tree(hostfd, "", OPEN_TREE_CLONE |
+                                         OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    if (tree < 0) {
+      r = sp_fail_errno(err, -errno, "cannot clone a bind of %s", b->host);
+      goto fail_dirs;
+    }
+    /* ro belongs on the staging bind; private so nothing mounted there ever
+     * propagates back to the host path's peers. */
+    struct mount_attr attr = {.attr_set = b->opts.ro ? MOUNT_ATTR_RDONLY : 0,
+                              .propagation = MS_PRIVATE};
+    if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+      r = sp_fail_errno(err, -errno, "cannot set options on bind of %s",
+                        b->host);
+      goto fail_dirs;
+    }
+    if ((r = move_tree(tree, mid, err)) < 0)
+      goto fail_dirs;
+  }
+  if (mount(mid, m, NULL, MS_BIND, NULL) < 0) {
+    r = sp_fail_errno(err, -errno, "cannot bind %s onto %s", mid, m);
+    umount2(mid, UMOUNT_NOFOLLOW);
+    goto fail_dirs;
+  }
+  *created = true;
+  return 0;
+fail_dirs:
+  remove_mountpoint(m);
+fail_mid_dir:
+  remove_mountpoint(mid);
+  return r;
+}
+
+int sp_host_detach(const sp_ctx *ctx, const char *id, const char *hash,
+                   sp_error *err) {
+  char mid[PATH_MAX], m[PATH_MAX];
+  PATHF(mid, err, "%s/%s/%s", ctx->midpath, id, hash);
+  PATHF(m, err, "%s/%s/%s", ctx->master, id, hash);
+  const char *order[] = {m, mid};
+  for (size_t i = 0; i < 2; i++) {
+    if (umount2(order[i], UMOUNT_NOFOLLOW) < 0 && errno != EINVAL &&
+        errno != ENOENT)
+      return sp_fail_errno(err, -errno, "cannot unmount %s", order[i]);
+    int r = sp_is_mountpoint(AT_FDCWD, order[i]);
+    if (r == 1)
+      return sp_fail(err, -EBUSY, "%s is still mounted after unmount",
+                     order[i]);
+  }
+  remove_mountpoint(m);
+  remove_mountpoint(mid);
+  return 0;
+}
+
+int sp_host_clone_for_container(const sp_ctx *ctx, const char *id,
+                                const sp_bind *b, sp_error *err) {
+  char m[PATH_MAX];
+  PATHF(m, err, "%s/%s/%s", ctx->master, id, b->hash);
+  int tree = open_tree(AT_FDCWD, m, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree < 0)
+    return sp_fail_errno(err, -errno, "cannot clone %s", m);
+  static const unsigned int prop[] = {
+      [SP_PROP_PRIVATE] = MS_PRIVATE, [SP_PROP_RPRIVATE] = MS_PRIVATE,
+      [SP_PROP_SLAVE] = MS_SLAVE,     [SP_PROP_RSLAVE] = MS_SLAVE,
+      [SP_PROP_SHARED] = MS_SHARED,   [SP_PROP_RSHARED] = MS_SHARED,
+  };
+  /* Set on the detached clone, before it is visible anywhere: the container
+   * never sees a moment where a read-only path is writable. */
+  struct mount_attr attr = {
+      .attr_set = b->opts.ro ? MOUNT_ATTR_RDONLY : 0,
+      .attr_clr = b->opts.ro ? 0 : MOUNT_ATTR_RDONLY,
+      .propagation = prop[b->opts.propagation]};
+  if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+    int r = -errno;
+    close(tree);
+    return sp_fail_errno(err, r, "cannot set %s on a clone of %s",
+                         sp_opts_string(&b->opts), m);
+  }
+  return tree;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Pure parsers and rules: ids, paths, bind specs, options.  No I/O. */
+#ifndef SP_RULES_H
+#define SP_RULES_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util.h"
+
+#define SP_ID_MAX 128
+#define SP_HASH_HEX_LEN 64
+
+typedef enum sp_propagation {
+  SP_PROP_PRIVATE,
+  SP_PROP_RPRIVATE,
+  SP_PROP_SLAVE,
+  SP_PROP_RSLAVE,
+  SP_PROP_SHARED,
+  SP_PROP_RSHARED,
+} sp_propagation;
+
+typedef struct sp_opts {
+  bool ro;
+  sp_propagation propagation;
+} sp_opts;
+
+/* One parsed "host:ctr[:opts]" (or, for removal, "ctr" / "host:ctr"). */
+typedef struct sp_bind {
+  char *host;      /* cleaned absolute path, or NULL (removal by ctr only) */
+  char *ctr;       /* cleaned absolute path */
+  sp_opts opts;
+  char hash[SP_HASH_HEX_LEN + 1]; /* sha256(host), "" until computed */
+} sp_bind;
+
+int sp_id_validate(const char *id, sp_error *err) SP_HIDDEN;
+
+/* Clean an absolute path: collapse "//", drop "." and a trailing "/".
+ * Refuses relative paths, ".." components, empty and over-long paths.
+ * out must hold PATH_MAX bytes.  what names the path in messages. */
+int sp_path_clean(const char *in, char *out, const char *what,
+                  sp_error *err) SP_HIDDEN;
+
+/* true when path equals prefix or lies below it (both cleaned). */
+bool sp_path_within(const char *path, const char *prefix) SP_HIDDEN;
+
+/* Parse "ro,rslave"-style options; NULL or "" gives the default rw,rslave. */
+int sp_opts_parse(const char *s, sp_opts *out, sp_error *err) SP_HIDDEN;
+/* Canonical text, e.g. "rw,rslave".  Static storage. */
+const char *sp_opts_string(const sp_opts *o) SP_HIDDEN;
+const char *sp_propagation_name(sp_propagation p) SP_HIDDEN;
+
+/* Parse "host:ctr[:opts]" (for_remove: "ctr" or "host:ctr").  Fills b with
+ * malloc'd cleaned paths; free with sp_bind_clear(). */
+int sp_bind_parse(const char *spec, bool for_remove, sp_bind *b,
+                  sp_error *err) SP_HIDDEN;
+void sp_bind_clear(sp_bind *b) SP_HIDDEN;
+
+/* Container paths a bind may never target ("/", /.sharedpath, /proc, /sys). */
+int sp_ctr_path_check(const char *ctr, sp_error *err) SP_HIDDEN;
+/* Host paths (resolved) that would hand over the host. */
+int sp_host_path_check(const char *resolved, const char *shared_root,
+                       const char *state_dir, bool allow_sensitive,
+                       sp_error *err) SP_HIDDEN;
+
+/* Lowercase hex SHA-256 of s (OpenSSL EVP). */
+int sp_hash_hex(const char *s, char out[SP_HASH_HEX_LEN + 1],
+                sp_error *err) SP_HIDDEN;
+
+#endif

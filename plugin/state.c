@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "state.h"
+
+static void put_json(json_object **o) {
+  if (*o)
+    json_object_put(*o);
+}
+#define _cleanup_json_ __attribute__((cleanup(put_json)))
+
+void sp_state_free(sp_state *st) {
+  for (size_t i = 0; i < st->n; i++)
+    sp_bind_clear(&st->paths[i]);
+  free(st->paths);
+  *st = (sp_state){0};
+}
+
+int sp_state_append(sp_state *st, const sp_bind *b, sp_error *err) {
+  if (st->n == st->cap) {
+    size_t cap = st->cap ? st->cap * 2 : 8;
+    sp_bind *p = realloc(st->paths, cap * sizeof(*p));
+    if (!p)
+      return sp_fail(err, -ENOMEM, "out of memory");
+    st->paths = p;
+    st->cap = cap;
+  }
+  sp_bind *d = &st->paths[st->n];
+  *d = *b;
+  d->host = strdup(b->host);
+  d->ctr = strdup(b->ctr);
+  if (!d->host || !d->ctr) {
+    sp_bind_clear(d);
+    return sp_fail(err, -ENOMEM, "out of memory");
+  }
+  st->n++;
+  return 0;
+}
+
+void sp_state_remove_at(sp_state *st, size_t i) {
+  sp_bind_clear(&st->paths[i]);
+  memmove(&st->paths[i], &st->paths[i + 1],
+          (st->n - i - 1) * sizeof(st->paths[0]));
+  st->n--;
+}
+
+int sp_state_copy(const sp_state *src, sp_state *dst, sp_error *err) {
+  *dst = (sp_state){0};
+  for (size_t i = 0; i < src->n; i++) {
+    int r = sp_state_append(dst, &src->paths[i], err);
+    if (r < 0) {
+      sp_state_free(dst);
+      return r;
+    }
+  }
+  return 0;
+}
+
+static const char *get_string(json_object *o, const char *key) {
+  json_object *v;
+  if (!json_object_object_get_ex(o, key, &v) ||
+      !json_object_is_type(v, json_type_string))
+    return NULL;
+  return json_object_get_string(v);
+}
+
+static int parse_entry(json_object *e, size_t i, sp_bind *b, sp_error *err) {
+  if (!json_object_is_type(e, json_type_object))
+    return sp_fail(err, -EINVAL, "state entry %zu is not an object", i);
+  const char *host = get_string(e, "host"), *ctr = get_string(e, "container"),
+             *opts = get_string(e, "options"), *hash = get_string(e, "hash");
+  if (!host || !ctr || !opts || !hash)
+    return sp_fail(err, -EINVAL, "state entry %zu lacks host, container, "
+                   "options or hash", i);
+  /* Re-validate as user input: a state file is no more trusted than that. */
+  size_t need = strlen(host) + strlen(ctr) + strlen(opts) + 3;
+  _cleanup_free_ char *spec = malloc(need);
+  if (!spec)
+    return sp_fail(err, -ENOMEM, "out of memory");
+  snprintf(spec, need, "%s:%s:%s", host, ctr, opts);
+  int r = sp_bind_parse(spec, false, b, err);
+  if (r < 0)
+    return sp_wrap(err, "state entry %zu", i);
+  if (strcmp(b->host, host) || strcmp(b->ctr, ctr)) {
+    sp_bind_clear(b);
+    return sp_fail(err, -EINVAL, "state entry %zu has uncleaned paths", i);
+  }
+  if ((r = sp_hash_hex(b->host, b->hash, err)) < 0) {
+    sp_bind_clear(b);
+    return r;
+  }
+  if (strcmp(b->hash, hash) != 0) {
+    sp_bind_clear(b);
+    return sp_fail(err, -EINVAL, "state entry %zu: hash does not match its "
+                   "host path", i);
+  }
+  return 0;
+}
+
+int sp_state_parse(const char *text, size_t len, const char *id,
+                   sp_state *st, sp_error *err) {
+  *st = (sp_state){0};
+  if (len > SP_STATE_MAX_BYTES)
+    return sp_fail(err, -EFBIG, "state is %zu bytes, more than the %u "
+                   "allowed", len, SP_STATE_MAX_BYTES);
+  if (len > INT32_MAX || memchr(text, '\0', len))
+    return sp_fail(err, -EINVAL, "state contains a NUL byte");
+  json_tokener *tok = json_tokener_new();
+  if (!tok)
+    return sp_fail(err, -ENOMEM, "out of memory");
+  _cleanup_json_ json_object *root = json_tokener_parse_ex(tok, text,
+                                                            (int)len);
+  enum json_tokener_error jerr = json_tokener_get_error(tok);
+  size_t end = json_tokener_get_parse_end(tok);
+  json_tokener_free(tok);
+  if (!root || jerr != json_tokener_success)
+    return sp_fail(err, -EINVAL, "state is not valid JSON (%s)",
+                   jerr == json_tokener_continue
+                       ? "truncated"
+                       : json_tokener_error_desc(jerr));
+  while (end < len && strchr(" \t\r\n", text[end]))
+    end++;
+  if (end != len)
+    return sp_fail(err, -EINVAL, "state has trailing data after the JSON");
+  if (!json_object_is_type(root, json_type_object))
+    return sp_fail(err, -EINVAL, "state is not a JSON object");
+  json_object *v;
+  if (!json_object_object_get_ex(root, "version", &v) ||
+      !json_object_is_type(v, json_type_int))
+    return sp_fail(err, -EINVAL, "state has no integer \"version\"");
+  int64_t version = json_object_get_int64(v);
+  if (version > SP_STATE_VERSION)
+    return sp_fail(err, -EPROTO, "state format version %lld is newer than "
+                   "this plugin's %d; use a newer plugin",
+                   (long long)version, SP_STATE_VERSION);
+  if (version < 1)
+    return sp_fail(err, -EINVAL, "state format version %lld is invalid",
+                   (long long)version);
+  const char *sid = get_string(root, "id");
+  if (!sid || strcmp(sid, id) != 0)
+    return sp_fail(err, -EINVAL, "state belongs to container '%s', not '%s'",
+                   sid ? sid : "(none)", id);
+  json_object *paths;
+  if (!json_object_object_get_ex(root, "paths", &paths) ||
+      !json_object_is_type(paths, json_type_array))
+    return sp_fail(err, -EINVAL, "state has no \"paths\" array");
+  size_t n = json_object_array_length(paths);
+  for (size_t i = 0; i < n; i++) {
+    sp_bind b;
+    int r = parse_entry(json_object_array_get_idx(paths, i), i, &b, err);
+    if (r < 0) {
+      sp_state_free(st);
+      return r;
+    }
+    for (size_t j = 0; j < st->n; j++)
+      if (strcmp(st->paths[j].ctr, b.ctr) == 0 ||
+          (strcmp(st->paths[j].host, b.host) == 0 &&
+           memcmp(&st->paths[j].opts, &b.opts, sizeof(b.opts)) != 0)) {
+        sp_bind_clear(&b);
+        sp_state_free(st);
+        return sp_fail(err, -EINVAL, "state entry %zu conflicts with entry "
+                       "%zu", i, j);
+      }
+    r = sp_state_append(st, &b, err);
+    sp_bind_clear(&b);
+    if (r < 0) {
+      sp_state_free(st);
+      return r;
+    }
+  }
+  return 0;
+}
+
+int sp_state_to_json(const sp_state *st, const char *id, bool pretty,
+                     char **out, sp_error *err) {
+  _cleanup_json_ json_object *root = json_object_new_object();
+  json_object *paths = json_object_new_array();
+  if (!root || !paths) {
+    put_json(&paths);
+    return sp_fail(err, -ENOMEM, "out of memory");
+  }
+  json_object_object_add(root, "version", json_object_new_int(SP_STATE_VERSION));
+  json_object_object_add(root, "id", json_object_new_string(id));
+  json_object_object_add(root, "paths", paths);
+  for (size_t i = 0; i < st->n; i++) {
+    const sp_bind *b = &st->paths[i];
+    json_object *e = json_object_new_object();
+    if (!e)
+      return sp_fail(err, -ENOMEM, "out of memory");
+    json_object_object_add(e, "host", json_object_new_string(b->host));
+    json_object_object_add(e, "container", json_object_new_string(b->ctr));
+    json_object_object_add(e, "options",
+                           json_object_new_string(sp_opts_string(&b->opts)));
+    json_object_object_add(e, "hash", json_object_new_string(b->hash));
+    json_object_array_add(paths, e);
+  }
+  const char *s = json_object_to_json_string_ext(
+      root, (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
+                JSON_C_TO_STRING_NOSLASHESCAPE);
+  if (!s || !(*out = strdup(s)))
+    return sp_fail(err, -ENOMEM, "out of memory");
+  return 0;
+}
+
+static int state_name(char *buf, size_t sz, const char *id, const char *ext) {
+  int n = snprintf(buf, sz, "%s.%s", id, ext);
+  return n > 0 && (size_t)n < sz ? 0 : -ENAMETOOLONG;
+}
+
+int sp_state_load(int dirfd, const char *id, sp_state *st, bool *exists,
+                  sp_error *err) {
+  char name[SP_ID_MAX + 16];
+  *st = (sp_state){0};
+  *exists = false;
+  if (state_name(name, sizeof(name), id, "json") < 0)
+    return sp_fail(err, -ENAMETOOLONG, "container id too long");
+  _cleanup_close_ int fd =
+      openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) {
+    if (errno == ENOENT)
+      return 0;
+    return sp_fail_errno(err, -errno, "cannot open state file %s", name);
+  }
+  struct stat sb;
+  if (fstat(fd, &sb) < 0)
+    return sp_fail_errno(err, -errno, "cannot stat state file %s", name);
+  if (!S_ISREG(sb.st_mode))
+    return sp_fail(err, -EINVAL, "state file %s is not a regular file", name);
+  if ((uint64_t)sb.st_size > SP_STATE_MAX_BYTES)
+    return sp_fail(err, -EFBIG, "state file %s is %lld bytes, more than the "
+                   "%u allowed; it is corrupt", name, (long long)sb.st_size,
+                   SP_STATE_MAX_BYTES);
+  size_t len = (size_t)sb.st_size;
+  _cleanup_free_ char *buf = malloc(len + 1);
+  if (!buf)
+    return sp_fail(err, -ENOMEM, "out of memory");
+  size_t got = 0;
+  while (got < len) {
+    ssize_t r = read(fd, buf + got, len - got);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      return sp_fail_errno(err, -errno, "cannot read state file %s", name);
+    if (r == 0)
+      break;
+    got += (size_t)r;
+  }
+  buf[got] = '\0';
+  int r = sp_state_parse(buf, got, id, st, err);
+  if (r < 0)
+    return sp_wrap(err, "state file %s", name);
+  *exists = true;
+  return 0;
+}
+
+static int write_all(int fd, const char *s, size_t len) {
+  while (len) {
+    ssize_t r = write(fd, s, len);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      return -errno;
+    s += r;
+    len -= (size_t)r;
+  }
+  return 0;
+}
+
+int sp_state_save(int dirfd, const char *id, const sp_state *st,
+                  sp_error *err) {
+  _cleanup_free_ char *text = NULL;
+  int r = sp_state_to_json(st, id, true, &text, err);
+  if (r < 0)
+    return r;
+  char name[SP_ID_MAX + 16], tmp[SP_ID_MAX + 16];
+  if (state_name(name, sizeof(name), id, "json") < 0 ||
+      state_name(tmp, sizeof(tmp), id, "json.tmp") < 0)
+    return sp_fail(err, -ENAMETOOLONG, "container id too long");
+  /* The temp name is per container and we hold the container's lock, so a
+   * fixed name is safe and a crash leaves at most one stale temp file. */
+  _cleanup_close_ int fd = openat(dirfd, tmp,
+                                  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+                                      O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return sp_fail_errno(err, -errno, "cannot create %s", tmp);
+  size_t len = strlen(text);
+  text[len] = '\n';
+  if ((r = write_all(fd, text, len + 1)) < 0 || (fsync(fd) < 0 && (r = -errno))) {
+    unlinkat(dirfd, tmp, 0);
+    return sp_fail_errno(err, r, "cannot write %s", tmp);
+  }
+  if (renameat(dirfd, tmp, dirfd, name) < 0) {
+    r = -errno;
+    unlinkat(dirfd, tmp, 0);
+    return sp_fail_errno(err, r, "cannot rename %s to %s", tmp, name);
+  }
+  if (fsync(dirfd) < 0)
+    return sp_fail_errno(err, -errno, "cannot fsync the state dir");
+  return 0;
+}
+
+int sp_state_unlink(int dirfd, const char *id, sp_error *err) {
+  char name[SP_ID_MAX + 16];
+  if (state_name(name, sizeof(name), id, "json") < 0)
+    return sp_fail(err, -ENAMETOOLONG, "container id too long");
+  if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+    return sp_fail_errno(err, -errno, "cannot remove state file %s", name);
+  if (fsync(dirfd) < 0)
+    return sp_fail_errno(err, -errno, "cannot fsync the state dir");
+  return 0;
+}
+
+int sp_state_lock(int dirfd, const char *id, int *lockfd, sp_error *err) {
+  char name[SP_ID_MAX + 16];
+  if (state_name(name, sizeof(name), id, "lock") < 0)
+    return sp_fail(err, -ENAMETOOLONG, "container id too long");
+  for (;;) {
+    _cleanup_close_ int fd = openat(dirfd, name,
+                                    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+                                    0600);
+    if (fd < 0)
+      return sp_fail_errno(err, -errno, "cannot open lock file %s", name);
+    while (flock(fd, LOCK_EX) < 0)
+      if (errno != EINTR)
+        return sp_fail_errno(err, -errno, "cannot lock %s", name);
+    /* A delete may have unlinked the file while we waited: then our lock
+     * guards nothing and we must retry on the new file. */
+    struct stat a, b;
+    if (fstat(fd, &a) == 0 && fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+        a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+      *lockfd = TAKE_FD(fd);
+      return 0;
+    }
+  }
+}
+
+void sp_state_lock_unlink(int dirfd, const char *id) {
+  char name[SP_ID_MAX + 16];
+  if (state_name(name, sizeof(name), id, "lock") == 0)
+    unlinkat(dirfd, name, 0);
+}
