@@ -143,7 +143,11 @@ static int create_path(int rootfd, const char *path, bool last_is_dir) {
 }
 
 /* umount2 needs a path: reach the mount through the host's procfs
- * (procfd, opened before setns) so the container cannot fake it. */
+ * (procfd, opened before setns) so the container cannot fake it, and it is
+ * exactly the mount fd points at, never whatever a path resolves to later.
+ * Our own fd pins the mount, so the unmount is a detach: the mount leaves
+ * the container's tree at once and is freed when the last file in it is
+ * closed (processes inside keep what they hold open, as with docker). */
 static int umount_fd(int procfd, int fd) {
   char path[32] = "self/fd/";
   char digits[12];
@@ -159,7 +163,7 @@ static int umount_fd(int procfd, int fd) {
   /* umount2 resolves relative paths from the cwd: the host's /proc. */
   if (fchdir(procfd) < 0)
     return -errno;
-  return umount2(path, 0) < 0 ? -errno : 0;
+  return umount2(path, MNT_DETACH) < 0 ? -errno : 0;
 }
 
 static bool same_mount_root(int fd, const sp_ident *id) {

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Host-sim containers: a process in a new mount namespace whose root is a
+ * directory on the sim's tmpfs, with the OCI spec's mounts applied the way
+ * runc applies them (root rslave, binds, ro remounts, propagation), then
+ * pivot_root.  Inspection happens from inside, never from the plugin. */
+#ifndef SIM_CONTAINER_H
+#define SIM_CONTAINER_H
+#include <limits.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+typedef struct sim_ctr {
+  char id[160];
+  char rootfs[PATH_MAX];
+  char *spec; /* the spec returned by on_create */
+  pid_t pid;
+  int pidfd;
+  bool running;
+} sim_ctr;
+
+/* Start the container's init from c->spec.  0 or -errno with msg. */
+int sim_ctr_start(sim_ctr *c, char *msg, size_t msgsz);
+/* SIGKILL and reap; the namespace goes with it. */
+void sim_ctr_stop(sim_ctr *c);
+
+typedef struct sim_seen {
+  int err;          /* 0 or errno of stat() inside the container */
+  bool is_dir;
+  bool ro;          /* the mount holding path is read-only (statvfs) */
+  int write_err;    /* 0 if a write test succeeded, else its errno */
+  char content[256];/* first bytes of a file */
+} sim_seen;
+
+/* Look at path from inside the container.  write_test: try to write
+ * (create+remove a file in a dir, open O_WRONLY|O_APPEND a file). */
+int sim_ctr_inspect(const sim_ctr *c, const char *path, bool write_test,
+                    sim_seen *seen);
+/* Write text to path inside the container (truncate/create). 0 or -errno. */
+int sim_ctr_write(const sim_ctr *c, const char *path, const char *text);
+#endif

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "loader.h"
+
+int sph_open(const char *path, sph_plugin *p, char *msg, size_t msgsz) {
+  *p = (sph_plugin){0};
+  snprintf(p->path, sizeof(p->path), "%s", path);
+  p->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!p->handle) {
+    snprintf(msg, msgsz, "cannot load plugin %s: %s", path, dlerror());
+    return -ENOENT;
+  }
+  sharedpath_plugin_entry_fn entry = (sharedpath_plugin_entry_fn)dlsym(
+      p->handle, SHAREDPATH_PLUGIN_ENTRY_SYMBOL);
+  if (!entry) {
+    snprintf(msg, msgsz, "%s does not export %s: it is not a sharedpath "
+             "plugin", path, SHAREDPATH_PLUGIN_ENTRY_SYMBOL);
+    sph_unload(p);
+    return -ENOENT;
+  }
+  const struct sharedpath_plugin *t = NULL;
+  int r = entry(SHAREDPATH_ABI_MAJOR, SHAREDPATH_ABI_MINOR, &t);
+  if (t && (r == -EPROTONOSUPPORT || t->abi_major != SHAREDPATH_ABI_MAJOR)) {
+    snprintf(msg, msgsz, "plugin %s (%s) implements ABI %u.%u but this host "
+             "speaks %u.%u: major versions must match; use a plugin built "
+             "for ABI %u", path, t->version ? t->version : "?", t->abi_major,
+             t->abi_minor, SHAREDPATH_ABI_MAJOR, SHAREDPATH_ABI_MINOR,
+             SHAREDPATH_ABI_MAJOR);
+    sph_unload(p);
+    return -EPROTONOSUPPORT;
+  }
+  if (r < 0 || !t) {
+    snprintf(msg, msgsz, "plugin %s refused ABI %u.%u: %s", path,
+             SHAREDPATH_ABI_MAJOR, SHAREDPATH_ABI_MINOR,
+             strerror(r < 0 ? -r : EPROTO));
+    sph_unload(p);
+    return r < 0 ? r : -EPROTO;
+  }
+  /* Everything of minor 0 must be there to be a table at all. */
+  if (t->size < offsetof(struct sharedpath_plugin, release) +
+                    sizeof(t->release) || !t->init) {
+    snprintf(msg, msgsz, "plugin %s has a malformed table (size %u, init "
+             "%s)", path, t->size, t->init ? "set" : "missing");
+    sph_unload(p);
+    return -EPROTO;
+  }
+  p->t = t;
+  return 0;
+}
+
+int sph_load(const char *path, const struct sharedpath_host *host,
+             sph_plugin *p, char *msg, size_t msgsz) {
+  int r = sph_open(path, p, msg, msgsz);
+  if (r < 0)
+    return r;
+  struct sharedpath_error e = sph_error();
+  if ((r = p->t->init(host, &p->ctx, &e)) < 0) {
+    snprintf(msg, msgsz, "plugin %s failed to initialize: %s", path,
+             e.message[0] ? e.message : strerror(-r));
+    p->ctx = NULL;
+    sph_unload(p);
+    return r;
+  }
+  return 0;
+}
+
+void sph_unload(sph_plugin *p) {
+  if (p->t && p->ctx && p->t->fini)
+    p->t->fini(p->ctx);
+  if (p->handle)
+    dlclose(p->handle);
+  *p = (sph_plugin){0};
+}
+
+static int enosys(struct sharedpath_error *e, const char *name) {
+  if (e) {
+    e->code = -ENOSYS;
+    snprintf(e->message, sizeof(e->message),
+             "the plugin does not implement %s", name);
+  }
+  return -ENOSYS;
+}
+
+#define CALL(p, field, e, ...)                                                 \
+  (SHAREDPATH_CALLBACK((p)->t, field)                                         \
+       ? (p)->t->field((p)->ctx, __VA_ARGS__, (e))                            \
+       : enosys((e), #field))
+
+int sph_create(sph_plugin *p, const char *id, const char *spec, char **out,
+               struct sharedpath_error *e) {
+  return CALL(p, on_create, e, id, spec, out);
+}
+int sph_start(sph_plugin *p, const struct sharedpath_container *c,
+              struct sharedpath_error *e) {
+  return CALL(p, on_start, e, c);
+}
+int sph_stop(sph_plugin *p, const struct sharedpath_container *c,
+             struct sharedpath_error *e) {
+  return CALL(p, on_stop, e, c);
+}
+int sph_add(sph_plugin *p, const struct sharedpath_container *c,
+            const char *const *specs, size_t n, struct sharedpath_error *e) {
+  return CALL(p, on_add_path, e, c, specs, n);
+}
+int sph_remove(sph_plugin *p, const struct sharedpath_container *c,
+               const char *const *specs, size_t n,
+               struct sharedpath_error *e) {
+  return CALL(p, on_remove_path, e, c, specs, n);
+}
+int sph_list(sph_plugin *p, const char *id, char **json,
+             struct sharedpath_error *e) {
+  return CALL(p, on_list_paths, e, id, json);
+}
+int sph_delete(sph_plugin *p, const struct sharedpath_container *c,
+               struct sharedpath_error *e) {
+  return CALL(p, on_delete, e, c);
+}
+void sph_release(sph_plugin *p, void *ptr) {
+  if (ptr && SHAREDPATH_CALLBACK(p->t, release))
+    p->t->release(p->ctx, ptr);
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <libmount.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mounttable.h"
+
+static bool strictly_below(const char *t, const char *prefix) {
+  size_t n = strlen(prefix);
+  return strncmp(t, prefix, n) == 0 && t[n] == '/';
+}
+
+int sim_mounts_read(sim_mounts *m) {
+  *m = (sim_mounts){0};
+  struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+  if (!tb)
+    return -1;
+  struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+  struct libmnt_fs *fs;
+  size_t cap = 0;
+  while (mnt_table_next_fs(tb, it, &fs) == 0) {
+    if (m->n == cap) {
+      cap = cap ? 2 * cap : 64;
+      m->lines = realloc(m->lines, cap * sizeof(*m->lines));
+      if (!m->lines)
+        abort();
+    }
+    const char *o = mnt_fs_get_options(fs);
+    if (asprintf(&m->lines[m->n++], "%s %s %s", mnt_fs_get_target(fs),
+                 mnt_fs_get_fstype(fs), o ? o : "") < 0)
+      abort();
+  }
+  mnt_free_iter(it);
+  mnt_unref_table(tb);
+  return 0;
+}
+
+void sim_mounts_free(sim_mounts *m) {
+  for (size_t i = 0; i < m->n; i++)
+    free(m->lines[i]);
+  free(m->lines);
+  *m = (sim_mounts){0};
+}
+
+size_t sim_mounts_count_below(const char *const *prefixes, size_t np) {
+  struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+  if (!tb)
+    return (size_t)-1;
+  struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+  struct libmnt_fs *fs;
+  size_t n = 0;
+  while (mnt_table_next_fs(tb, it, &fs) == 0)
+    for (size_t i = 0; i < np; i++)
+      if (strictly_below(mnt_fs_get_target(fs), prefixes[i])) {
+        n++;
+        break;
+      }
+  mnt_free_iter(it);
+  mnt_unref_table(tb);
+  return n;
+}
+
+static bool contains(const sim_mounts *m, const char *line) {
+  for (size_t i = 0; i < m->n; i++)
+    if (strcmp(m->lines[i], line) == 0)
+      return true;
+  return false;
+}
+
+bool sim_mounts_same(const sim_mounts *a, const sim_mounts *b) {
+  bool same = true;
+  for (size_t i = 0; i < b->n; i++)
+    if (!contains(a, b->lines[i])) {
+      printf("    left behind: %s\n", b->lines[i]);
+      same = false;
+    }
+  for (size_t i = 0; i < a->n; i++)
+    if (!contains(b, a->lines[i])) {
+      printf("    gone:        %s\n", a->lines[i]);
+      same = false;
+    }
+  return same;
+}

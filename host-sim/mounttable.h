@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The harness's view of its own mount table (libmount). */
+#ifndef SIM_MOUNTTABLE_H
+#define SIM_MOUNTTABLE_H
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct sim_mounts {
+  char **lines; /* "target fstype options" per mount, in table order */
+  size_t n;
+} sim_mounts;
+
+int sim_mounts_read(sim_mounts *m);
+void sim_mounts_free(sim_mounts *m);
+/* Mounts whose target lies strictly below one of the prefixes. */
+size_t sim_mounts_count_below(const char *const *prefixes, size_t np);
+/* Print to stdout what differs between two snapshots; true if equal. */
+bool sim_mounts_same(const sim_mounts *a, const sim_mounts *b);
+#endif

@@ -1,0 +1,626 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The scenario runner: one step per line, see host-sim/README.md. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sim.h"
+
+#define MAX_TOKENS 256
+
+static const struct {
+  const char *name;
+  int value;
+} errnames[] = {
+    {"EPERM", EPERM},     {"ENOENT", ENOENT},   {"ESRCH", ESRCH},
+    {"EIO", EIO},         {"EBADF", EBADF},     {"ENOMEM", ENOMEM},
+    {"EACCES", EACCES},   {"EBUSY", EBUSY},     {"EEXIST", EEXIST},
+    {"ENOTDIR", ENOTDIR}, {"EISDIR", EISDIR},   {"EINVAL", EINVAL},
+    {"ENOSPC", ENOSPC},   {"EROFS", EROFS},     {"ENAMETOOLONG", ENAMETOOLONG},
+    {"ENOSYS", ENOSYS},   {"ENOTEMPTY", ENOTEMPTY}, {"ELOOP", ELOOP},
+    {"EPROTO", EPROTO},   {"EFBIG", EFBIG},     {"EXDEV", EXDEV},
+    {"EPROTONOSUPPORT", EPROTONOSUPPORT},
+};
+
+static const char *errname(int e) {
+  for (size_t i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+    if (errnames[i].value == e)
+      return errnames[i].name;
+  return "E?";
+}
+
+static int errvalue(const char *name) {
+  for (size_t i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+    if (!strcmp(errnames[i].name, name))
+      return errnames[i].value;
+  return !strcmp(name, "any") ? -1 : 0;
+}
+
+/* ---- setup ---- */
+
+static int mkdirs(const char *p) {
+  return mkdir(p, 0755) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+int sim_setup(sim *s, char *msg, size_t msgsz) {
+  if (geteuid() != 0) {
+    snprintf(msg, msgsz, "must run as root: it creates mount namespaces");
+    return -EPERM;
+  }
+  /* Our own mount namespace with / rprivate: nothing we or the plugin mount
+   * can reach the machine's mount table. */
+  if (unshare(CLONE_NEWNS) < 0 ||
+      mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+    snprintf(msg, msgsz, "cannot enter a private mount namespace: %s",
+             strerror(errno));
+    return -errno;
+  }
+  snprintf(s->tmp, sizeof(s->tmp), "/tmp/sharedpath-sim.XXXXXX");
+  if (!mkdtemp(s->tmp)) {
+    snprintf(msg, msgsz, "mkdtemp: %s", strerror(errno));
+    return -errno;
+  }
+  if (mount("sharedpath-sim", s->tmp, "tmpfs", MS_NOSUID | MS_NODEV,
+            "mode=0700") < 0) {
+    snprintf(msg, msgsz, "mount tmpfs on %s: %s", s->tmp, strerror(errno));
+    rmdir(s->tmp);
+    s->tmp[0] = '\0';
+    return -errno;
+  }
+  snprintf(s->root, sizeof(s->root), "%s/sharedpath", s->tmp);
+  snprintf(s->state, sizeof(s->state), "%s/state", s->tmp);
+  snprintf(s->data, sizeof(s->data), "%s/data", s->tmp);
+  snprintf(s->rootfs, sizeof(s->rootfs), "%s/rootfs", s->tmp);
+  if (mkdirs(s->data) < 0 || mkdirs(s->rootfs) < 0) {
+    snprintf(msg, msgsz, "cannot create dirs in %s", s->tmp);
+    return -EIO;
+  }
+  s->host = (struct sharedpath_host){
+      .size = sizeof(s->host),
+      .shared_root = s->root,
+      .state_dir = s->state,
+      .max_paths_per_container = s->max_paths,
+  };
+  return 0;
+}
+
+static void ctr_forget(sim *s, size_t i) {
+  sim_ctr_stop(&s->ctrs[i]);
+  free(s->ctrs[i].spec);
+  s->ctrs[i] = s->ctrs[--s->nctrs];
+}
+
+void sim_teardown(sim *s) {
+  while (s->nctrs)
+    ctr_forget(s, 0);
+  free(s->ctrs);
+  s->ctrs = NULL;
+  if (s->loaded)
+    sph_unload(&s->plugin);
+  s->loaded = false;
+  sim_mounts_free(&s->baseline);
+  if (s->tmp[0]) {
+    umount2(s->tmp, MNT_DETACH);
+    rmdir(s->tmp);
+    s->tmp[0] = '\0';
+  }
+}
+
+/* ---- parsing ---- */
+
+typedef struct line_ctx {
+  sim *s;
+  const char *file;
+  int line;
+  char *tok[MAX_TOKENS];
+  int ntok;
+  int expect_err; /* 0 success, >0 that errno, -1 any failure */
+} line_ctx;
+
+static int fail(line_ctx *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static int fail(line_ctx *l, const char *fmt, ...) {
+  va_list ap;
+  fflush(stdout);
+  fprintf(stdout, "%s:%d: FAILED: ", l->file, l->line);
+  va_start(ap, fmt);
+  vfprintf(stdout, fmt, ap);
+  va_end(ap);
+  fputc('\n', stdout);
+  fflush(stdout);
+  return 1;
+}
+
+static const char *var(sim *s, const char *name) {
+  if (!strcmp(name, "DATA"))
+    return s->data;
+  if (!strcmp(name, "ROOT"))
+    return s->root;
+  if (!strcmp(name, "STATE"))
+    return s->state;
+  if (!strcmp(name, "PLUGIN"))
+    return s->plugin_path;
+  return getenv(name);
+}
+
+/* Split a line into tokens: whitespace separated, "double quoted" with \\ \"
+ * \n escapes, # starts a comment, $NAME / ${NAME} expand. */
+static int tokenize(line_ctx *l, const char *src, char *buf, size_t bufsz) {
+  size_t o = 0;
+  l->ntok = 0;
+  const char *p = src;
+  for (;;) {
+    while (*p == ' ' || *p == '\t')
+      p++;
+    if (!*p || *p == '#' || *p == '\n')
+      return 0;
+    if (l->ntok == MAX_TOKENS)
+      return fail(l, "too many tokens");
+    l->tok[l->ntok++] = buf + o;
+    bool quoted = false;
+    for (; *p; p++) {
+      if (!quoted && (*p == ' ' || *p == '\t' || *p == '\n'))
+        break;
+      if (o + 2 >= bufsz)
+        return fail(l, "line too long");
+      if (*p == '"') {
+        quoted = !quoted;
+        continue;
+      }
+      if (quoted && *p == '\\' && p[1]) {
+        p++;
+        buf[o++] = *p == 'n' ? '\n' : *p;
+        continue;
+      }
+      if (*p == '$') {
+        char name[64];
+        size_t n = 0;
+        const char *q = p + 1;
+        bool brace = *q == '{';
+        if (brace)
+          q++;
+        while ((isalnum((unsigned char)*q) || *q == '_') && n < sizeof(name) - 1)
+          name[n++] = *q++;
+        name[n] = '\0';
+        if (brace && *q++ != '}')
+          return fail(l, "unterminated ${");
+        const char *v = var(l->s, name);
+        if (!n || !v)
+          return fail(l, "unknown variable $%s", name);
+        size_t vl = strlen(v);
+        if (o + vl + 2 >= bufsz)
+          return fail(l, "line too long");
+        memcpy(buf + o, v, vl);
+        o += vl;
+        p = q - 1;
+        continue;
+      }
+      buf[o++] = *p;
+    }
+    if (quoted)
+      return fail(l, "unterminated quote");
+    buf[o++] = '\0';
+  }
+}
+
+/* Peel "! ERRNO" off the end. */
+static int take_expectation(line_ctx *l) {
+  l->expect_err = 0;
+  if (l->ntok >= 2 && !strcmp(l->tok[l->ntok - 2], "!")) {
+    int v = errvalue(l->tok[l->ntok - 1]);
+    if (!v)
+      return fail(l, "unknown errno name '%s'", l->tok[l->ntok - 1]);
+    l->expect_err = v;
+    l->ntok -= 2;
+  }
+  return 0;
+}
+
+/* Compare a call's outcome with the line's expectation. */
+static int outcome(line_ctx *l, int r, const char *message) {
+  if (l->expect_err == 0 && r == 0)
+    return 0;
+  if (l->expect_err == 0)
+    return fail(l, "expected success, got -%s: %s", errname(-r),
+                message && *message ? message : strerror(-r));
+  if (r == 0)
+    return fail(l, "expected failure with %s, but it succeeded",
+                l->expect_err > 0 ? errname(l->expect_err) : "an error");
+  if (l->expect_err > 0 && -r != l->expect_err)
+    return fail(l, "expected %s, got -%s: %s", errname(l->expect_err),
+                errname(-r), message && *message ? message : "");
+  if (!l->s->quiet)
+    printf("         -> -%s: %s\n", errname(-r),
+           message && *message ? message : strerror(-r));
+  return 0;
+}
+
+/* ---- steps ---- */
+
+static sim_ctr *find_ctr(sim *s, const char *id, size_t *idx) {
+  for (size_t i = 0; i < s->nctrs; i++)
+    if (!strcmp(s->ctrs[i].id, id)) {
+      if (idx)
+        *idx = i;
+      return &s->ctrs[i];
+    }
+  return NULL;
+}
+
+static struct sharedpath_container ctr_of(const char *id, const sim_ctr *c) {
+  return (struct sharedpath_container){
+      .size = sizeof(struct sharedpath_container),
+      .id = id,
+      .pid = c && c->running ? c->pid : 0,
+      .pidfd = c && c->running ? c->pidfd : -1,
+  };
+}
+
+static int need_plugin(line_ctx *l) {
+  return l->s->loaded ? 0 : fail(l, "no plugin loaded (use 'load PATH')");
+}
+
+static int step_load(line_ctx *l) {
+  sim *s = l->s;
+  if (l->ntok != 2)
+    return fail(l, "usage: load PATH");
+  if (s->loaded)
+    return fail(l, "a plugin is already loaded; unload it first");
+  char msg[1024] = "";
+  int r = sph_load(l->tok[1], &s->host, &s->plugin, msg, sizeof(msg));
+  if (r == 0) {
+    s->loaded = true;
+    if (!s->quiet)
+      printf("         -> %s %s, ABI %u.%u (host %u.%u)\n",
+             s->plugin.t->name ? s->plugin.t->name : "?",
+             s->plugin.t->version ? s->plugin.t->version : "?",
+             s->plugin.t->abi_major, s->plugin.t->abi_minor,
+             SHAREDPATH_ABI_MAJOR, SHAREDPATH_ABI_MINOR);
+    if (!s->have_baseline) {
+      sim_mounts_read(&s->baseline);
+      s->have_baseline = true;
+    }
+  }
+  return outcome(l, r, msg);
+}
+
+static int step_unload(line_ctx *l) {
+  if (need_plugin(l))
+    return 1;
+  sph_unload(&l->s->plugin);
+  l->s->loaded = false;
+  return 0;
+}
+
+static const char base_spec[] =
+    "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},"
+    "\"mounts\":[{\"destination\":\"/tmp\",\"type\":\"tmpfs\","
+    "\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"nodev\",\"mode=1777\"]}]}";
+
+static int step_create(line_ctx *l) {
+  sim *s = l->s;
+  if (need_plugin(l) || l->ntok != 2)
+    return l->ntok != 2 ? fail(l, "usage: create ID") : 1;
+  const char *id = l->tok[1];
+  char *spec = NULL;
+  struct sharedpath_error e = sph_error();
+  int r = sph_create(&s->plugin, id, base_spec, &spec, &e);
+  if (r == 0) {
+    bool ok = spec && strstr(spec, "\"destination\"") &&
+              strstr(spec, SHAREDPATH_CONTAINER_DIR) && strstr(spec, "rslave");
+    char *copy = spec ? strdup(spec) : NULL;
+    sph_release(&s->plugin, spec);
+    if (!ok) {
+      free(copy);
+      return fail(l, "on_create returned a spec without the %s mount",
+                  SHAREDPATH_CONTAINER_DIR);
+    }
+    sim_ctr *c = find_ctr(s, id, NULL);
+    if (!c) {
+      s->ctrs = realloc(s->ctrs, (s->nctrs + 1) * sizeof(*s->ctrs));
+      c = &s->ctrs[s->nctrs++];
+      *c = (sim_ctr){.pidfd = -1};
+      snprintf(c->id, sizeof(c->id), "%s", id);
+      snprintf(c->rootfs, sizeof(c->rootfs), "%s/%s", s->rootfs, id);
+      if (mkdir(c->rootfs, 0755) < 0 && errno != EEXIST)
+        return fail(l, "mkdir %s: %s", c->rootfs, strerror(errno));
+    }
+    free(c->spec);
+    c->spec = copy;
+  }
+  return outcome(l, r, e.message);
+}
+
+static int step_start(line_ctx *l) {
+  sim *s = l->s;
+  if (need_plugin(l) || l->ntok != 2)
+    return l->ntok != 2 ? fail(l, "usage: start ID") : 1;
+  sim_ctr *c = find_ctr(s, l->tok[1], NULL);
+  if (!c)
+    return fail(l, "container %s was not created", l->tok[1]);
+  if (c->running)
+    return fail(l, "container %s is already running", c->id);
+  char msg[512];
+  if (sim_ctr_start(c, msg, sizeof(msg)) < 0)
+    return fail(l, "%s", msg);
+  struct sharedpath_container sc = ctr_of(c->id, c);
+  struct sharedpath_error e = sph_error();
+  int r = sph_start(&s->plugin, &sc, &e);
+  if (r < 0)
+    sim_ctr_stop(c); /* an engine does not run a container whose hook failed */
+  return outcome(l, r, e.message);
+}
+
+static int step_stop(line_ctx *l) {
+  sim *s = l->s;
+  if (need_plugin(l) || l->ntok != 2)
+    return l->ntok != 2 ? fail(l, "usage: stop ID") : 1;
+  sim_ctr *c = find_ctr(s, l->tok[1], NULL);
+  if (!c || !c->running)
+    return fail(l, "container %s is not running", l->tok[1]);
+  sim_ctr_stop(c);
+  struct sharedpath_container sc = ctr_of(c->id, NULL);
+  struct sharedpath_error e = sph_error();
+  int r = sph_stop(&s->plugin, &sc, &e);
+  if (r == -ENOSYS) {
+    /* A minor-0 plugin has no on_stop: nothing to tell it. */
+    if (!s->quiet)
+      printf("         -> plugin has no on_stop (ABI minor %u)\n",
+             s->plugin.t->abi_minor);
+    r = 0;
+  }
+  return outcome(l, r, e.message);
+}
+
+static int step_delete(line_ctx *l) {
+  sim *s = l->s;
+  if (need_plugin(l) || l->ntok != 2)
+    return l->ntok != 2 ? fail(l, "usage: delete ID") : 1;
+  size_t idx = 0;
+  sim_ctr *c = find_ctr(s, l->tok[1], &idx);
+  struct sharedpath_container sc = ctr_of(l->tok[1], c);
+  struct sharedpath_error e = sph_error();
+  int r = sph_delete(&s->plugin, &sc, &e);
+  if (r == 0 && c)
+    ctr_forget(s, idx);
+  return outcome(l, r, e.message);
+}
+
+static int step_paths(line_ctx *l, bool add) {
+  sim *s = l->s;
+  if (need_plugin(l))
+    return 1;
+  if (l->ntok < 3)
+    return fail(l, "usage: %s ID SPEC...", add ? "add" : "remove");
+  sim_ctr *c = find_ctr(s, l->tok[1], NULL);
+  struct sharedpath_container sc = ctr_of(l->tok[1], c);
+  struct sharedpath_error e = sph_error();
+  const char *const *specs = (const char *const *)&l->tok[2];
+  size_t n = (size_t)l->ntok - 2;
+  int r = add ? sph_add(&s->plugin, &sc, specs, n, &e)
+              : sph_remove(&s->plugin, &sc, specs, n, &e);
+  return outcome(l, r, e.message);
+}
+
+static int step_host_write(line_ctx *l) {
+  if (l->ntok != 3)
+    return fail(l, "usage: host-write PATH TEXT");
+  FILE *f = fopen(l->tok[1], "w");
+  if (!f)
+    return outcome(l, -errno, "host-write");
+  fputs(l->tok[2], f);
+  return outcome(l, fclose(f) == 0 ? 0 : -errno, "host-write");
+}
+
+static int step_host_mkdir(line_ctx *l) {
+  if (l->ntok != 2)
+    return fail(l, "usage: host-mkdir PATH");
+  return outcome(l, mkdir(l->tok[1], 0755) < 0 ? -errno : 0, "host-mkdir");
+}
+
+static int step_ctr_write(line_ctx *l) {
+  if (l->ntok != 4)
+    return fail(l, "usage: ctr-write ID PATH TEXT");
+  sim_ctr *c = find_ctr(l->s, l->tok[1], NULL);
+  if (!c || !c->running)
+    return fail(l, "container %s is not running", l->tok[1]);
+  int r = sim_ctr_write(c, l->tok[2], l->tok[3]);
+  return outcome(l, r, r ? strerror(-r) : "");
+}
+
+static int list_paths(line_ctx *l, const char *id, char **json) {
+  struct sharedpath_error e = sph_error();
+  char *out = NULL;
+  int r = sph_list(&l->s->plugin, id, &out, &e);
+  if (r < 0)
+    return fail(l, "on_list_paths failed: -%s: %s", errname(-r), e.message);
+  *json = strdup(out);
+  sph_release(&l->s->plugin, out);
+  return 0;
+}
+
+static size_t count_paths(const char *json) {
+  size_t n = 0;
+  for (const char *p = json; (p = strstr(p, "\"container\"")); p++)
+    n++;
+  return n;
+}
+
+static int step_expect(line_ctx *l) {
+  sim *s = l->s;
+  if (l->ntok >= 2 && !strcmp(l->tok[1], "mounts")) {
+    if (l->ntok != 3)
+      return fail(l, "usage: expect mounts N");
+    char master[PATH_MAX], mid[PATH_MAX];
+    snprintf(master, sizeof(master), "%s/master", s->root);
+    snprintf(mid, sizeof(mid), "%s/midpath", s->root);
+    const char *const prefixes[] = {master, mid};
+    size_t n = sim_mounts_count_below(prefixes, 2);
+    size_t want = strtoul(l->tok[2], NULL, 10);
+    return n == want ? 0 : fail(l, "expected %zu mounts under %s, saw %zu",
+                                want, s->root, n);
+  }
+  if (l->ntok >= 2 && !strcmp(l->tok[1], "no-leftover-mounts")) {
+    if (!s->have_baseline)
+      return fail(l, "no baseline yet (load a plugin first)");
+    sim_mounts now;
+    sim_mounts_read(&now);
+    bool same = sim_mounts_same(&s->baseline, &now);
+    sim_mounts_free(&now);
+    return same ? 0 : fail(l, "the mount table differs from the one after "
+                           "the first load (above)");
+  }
+  if (l->ntok >= 2 && !strcmp(l->tok[1], "host-content")) {
+    if (l->ntok != 4)
+      return fail(l, "usage: expect host-content PATH TEXT");
+    char buf[256] = "";
+    FILE *f = fopen(l->tok[2], "r");
+    if (!f)
+      return fail(l, "host file %s: %s", l->tok[2], strerror(errno));
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return !strcmp(buf, l->tok[3])
+               ? 0 : fail(l, "host file %s holds \"%s\"", l->tok[2], buf);
+  }
+  if (l->ntok < 4)
+    return fail(l, "usage: expect ID content|absent|ro|rw|listed|not-listed"
+                "|paths ...");
+  const char *id = l->tok[1], *what = l->tok[2], *arg = l->tok[3];
+  if (!strcmp(what, "listed") || !strcmp(what, "not-listed") ||
+      !strcmp(what, "paths")) {
+    if (need_plugin(l))
+      return 1;
+    char *json = NULL;
+    if (list_paths(l, id, &json))
+      return 1;
+    char needle[PATH_MAX + 32];
+    snprintf(needle, sizeof(needle), "\"container\":\"%s\"", arg);
+    bool has = strstr(json, needle) != NULL;
+    int r = 0;
+    if (!strcmp(what, "paths")) {
+      if (count_paths(json) != strtoul(arg, NULL, 10))
+        r = fail(l, "expected %s paths, list says %s", arg, json);
+    } else if (has != !strcmp(what, "listed")) {
+      r = fail(l, "%s %s listed: %s", arg, has ? "is" : "is not", json);
+    }
+    free(json);
+    return r;
+  }
+  sim_ctr *c = find_ctr(s, id, NULL);
+  if (!c || !c->running)
+    return fail(l, "container %s is not running", id);
+  sim_seen seen;
+  bool wtest = !strcmp(what, "ro") || !strcmp(what, "rw");
+  int r = sim_ctr_inspect(c, arg, wtest, &seen);
+  if (r < 0)
+    return fail(l, "cannot look inside %s: %s", id, strerror(-r));
+  if (!strcmp(what, "absent"))
+    return seen.err == ENOENT ? 0 : fail(l, "%s exists in %s%s", arg, id,
+                                         seen.err ? " (stat error)" : "");
+  if (seen.err)
+    return fail(l, "%s in %s: %s", arg, id, strerror(seen.err));
+  if (!strcmp(what, "content")) {
+    if (l->ntok != 5)
+      return fail(l, "usage: expect ID content PATH TEXT");
+    return !strcmp(seen.content, l->tok[4])
+               ? 0 : fail(l, "%s in %s holds \"%s\"", arg, id, seen.content);
+  }
+  if (!strcmp(what, "ro"))
+    return seen.ro && seen.write_err == EROFS
+               ? 0 : fail(l, "%s in %s is not read-only (mount %s, write "
+                          "test: %s)", arg, id, seen.ro ? "ro" : "rw",
+                          seen.write_err ? strerror(seen.write_err) : "ok");
+  if (!strcmp(what, "rw"))
+    return !seen.ro && seen.write_err == 0
+               ? 0 : fail(l, "%s in %s is not writable (mount %s, write "
+                          "test: %s)", arg, id, seen.ro ? "ro" : "rw",
+                          seen.write_err ? strerror(seen.write_err) : "ok");
+  return fail(l, "unknown expectation '%s'", what);
+}
+
+static const struct {
+  const char *name;
+  int (*fn)(line_ctx *);
+} steps[] = {
+    {"load", step_load},           {"unload", step_unload},
+    {"create", step_create},       {"start", step_start},
+    {"stop", step_stop},           {"delete", step_delete},
+    {"host-write", step_host_write}, {"host-mkdir", step_host_mkdir},
+    {"ctr-write", step_ctr_write}, {"expect", step_expect},
+};
+
+static int run_line(line_ctx *l) {
+  const char *cmd = l->tok[0];
+  if (!strcmp(cmd, "add") || !strcmp(cmd, "remove"))
+    return step_paths(l, cmd[0] == 'a');
+  for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+    if (!strcmp(cmd, steps[i].name))
+      return steps[i].fn(l);
+  return fail(l, "unknown step '%s'", cmd);
+}
+
+int sim_run_text(sim *s, const char *name, const char *text) {
+  size_t bufsz = 64 * 1024;
+  char *buf = malloc(bufsz);
+  if (!buf)
+    return 1;
+  line_ctx l = {.s = s, .file = name};
+  int rc = 0;
+  for (const char *p = text; *p && rc == 0;) {
+    const char *end = strchrnul(p, '\n');
+    l.line++;
+    char *src = strndup(p, (size_t)(end - p));
+    p = *end ? end + 1 : end;
+    if (!src) {
+      rc = 1;
+      break;
+    }
+    const char *first = src + strspn(src, " \t");
+    if (*first == '#') {
+      if (!s->quiet)
+        printf("\n%s\n", first);
+      free(src);
+      continue;
+    }
+    rc = tokenize(&l, src, buf, bufsz);
+    if (rc == 0 && l.ntok > 0) {
+      if (!s->quiet)
+        printf("  %4d  %s\n", l.line, first);
+      fflush(stdout);
+      rc = take_expectation(&l);
+      if (rc == 0)
+        rc = run_line(&l);
+    }
+    free(src);
+  }
+  free(buf);
+  return rc;
+}
+
+int sim_run_file(sim *s, const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    printf("%s: cannot open: %s\n", path, strerror(errno));
+    return 2;
+  }
+  char *text = NULL;
+  size_t cap = 0;
+  ssize_t n = getdelim(&text, &cap, '\0', f);
+  fclose(f);
+  if (n < 0) {
+    free(text);
+    text = strdup("");
+  }
+  int rc = sim_run_text(s, path, text);
+  free(text);
+  return rc;
+}

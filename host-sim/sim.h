@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef SIM_SIM_H
+#define SIM_SIM_H
+#include <limits.h>
+#include <stdbool.h>
+
+#include "container.h"
+#include "loader.h"
+#include "mounttable.h"
+
+typedef struct sim {
+  char tmp[PATH_MAX];   /* private tmpfs holding everything below */
+  char root[PATH_MAX];  /* shared root given to the plugin */
+  char state[PATH_MAX]; /* state dir given to the plugin */
+  char data[PATH_MAX];  /* host data for scenarios ($DATA) */
+  char rootfs[PATH_MAX];/* container rootfs dirs */
+  char plugin_path[PATH_MAX]; /* --plugin, $PLUGIN */
+  sph_plugin plugin;
+  bool loaded;
+  struct sharedpath_host host;
+  sim_ctr *ctrs;
+  size_t nctrs;
+  sim_mounts baseline; /* after the first init: what "no leftover" means */
+  bool have_baseline;
+  bool quiet;
+  unsigned int max_paths;
+} sim;
+
+/* Enter a private mount namespace and set up the temporary tmpfs. */
+int sim_setup(sim *s, char *msg, size_t msgsz);
+/* Stop containers, unload, unmount and remove the temporary dir. */
+void sim_teardown(sim *s);
+
+/* Run a scenario: text from file `name` (for messages).  0 if every step
+ * held, 1 if one did not (reported as name:line). */
+int sim_run_text(sim *s, const char *name, const char *text);
+int sim_run_file(sim *s, const char *path);
+extern const char sim_demo_scenario[];
+#endif
