@@ -148,6 +148,8 @@ static const char *var(sim *s, const char *name) {
     return s->state;
   if (!strcmp(name, "PLUGIN"))
     return s->plugin_path;
+  if (!strcmp(name, "i") && s->iter[0])
+    return s->iter;
   return getenv(name);
 }
 
@@ -574,7 +576,7 @@ int sim_run_text(sim *s, const char *name, const char *text) {
   if (!buf)
     return 1;
   line_ctx l = {.s = s, .file = name};
-  int rc = 0;
+  int rc = 0, last_comment = -1;
   for (const char *p = text; *p && rc == 0;) {
     const char *end = strchrnul(p, '\n');
     l.line++;
@@ -587,19 +589,38 @@ int sim_run_text(sim *s, const char *name, const char *text) {
     const char *first = src + strspn(src, " \t");
     if (*first == '#') {
       if (!s->quiet)
-        printf("\n%s\n", first);
+        printf("%s%s\n", last_comment == l.line - 1 ? "" : "\n", first);
+      last_comment = l.line;
       free(src);
       continue;
     }
-    rc = tokenize(&l, src, buf, bufsz);
-    if (rc == 0 && l.ntok > 0) {
-      if (!s->quiet)
-        printf("  %4d  %s\n", l.line, first);
-      fflush(stdout);
-      rc = take_expectation(&l);
-      if (rc == 0)
-        rc = run_line(&l);
+    /* "repeat N STEP": run STEP for $i = 1..N. */
+    unsigned long times = 1;
+    const char *step = first;
+    if (!strncmp(first, "repeat ", 7)) {
+      char *end_n;
+      times = strtoul(first + 7, &end_n, 10);
+      step = end_n + strspn(end_n, " \t");
+      if (end_n == first + 7 || !*step) {
+        rc = fail(&l, "usage: repeat N STEP");
+        free(src);
+        break;
+      }
     }
+    if (*first && !s->quiet)
+      printf("  %4d  %s\n", l.line, first);
+    fflush(stdout);
+    for (unsigned long i = 1; i <= times && rc == 0; i++) {
+      if (times > 1 || step != first)
+        snprintf(s->iter, sizeof(s->iter), "%lu", i);
+      rc = tokenize(&l, step, buf, bufsz);
+      if (rc == 0 && l.ntok > 0) {
+        rc = take_expectation(&l);
+        if (rc == 0)
+          rc = run_line(&l);
+      }
+    }
+    s->iter[0] = '\0';
     free(src);
   }
   free(buf);

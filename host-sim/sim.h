@@ -24,6 +24,7 @@ typedef struct sim {
   bool have_baseline;
   bool quiet;
   unsigned int max_paths;
+  char iter[16]; /* $i inside 'repeat' */
 } sim;
 
 /* Enter a private mount namespace and set up the temporary tmpfs. */
