@@ -10,6 +10,8 @@
 #include "state.h"
 
 #define SP_DEFAULT_TMPFS_SIZE (8ull << 20)
+/* Paths in one add/remove call: the limit per container bounds it anyway. */
+#define SP_MAX_BATCH 4096
 
 void sp_log(const sp_ctx *ctx, int level, const char *fmt, ...) {
   if (!ctx->log)
@@ -135,10 +137,13 @@ typedef struct locked {
   int lockfd;
   sp_state st;
   bool exists;
+  sp_state intent; /* paths of an operation a crash interrupted */
+  bool has_intent;
 } locked;
 
 static void locked_release(locked *l) {
   sp_state_free(&l->st);
+  sp_state_free(&l->intent);
   if (l->lockfd >= 0)
     close(l->lockfd);
   l->lockfd = -1;
@@ -151,7 +156,28 @@ static int lock_and_load(sp_ctx *ctx, const char *id, locked *l,
   int r = sp_state_lock(ctx->state_dirfd, id, &l->lockfd, err);
   if (r < 0)
     return r;
-  return sp_state_load(ctx->state_dirfd, id, &l->st, &l->exists, err);
+  if ((r = sp_state_load(ctx->state_dirfd, id, &l->st, &l->exists, err)) < 0)
+    return r;
+  r = sp_state_load_file(ctx->state_dirfd, id, SP_INTENT_EXT, &l->intent,
+                         &l->has_intent, err);
+  return r < 0 ? sp_wrap(err, "container '%s': cannot recover an interrupted "
+                         "operation; delete the container", id) : 0;
+}
+
+/* The intent: the paths an add or remove is about to touch, written before
+ * the first mount and removed after the state is saved.  Only the death of
+ * the process must be survived, so it is not fsync'd. */
+static int intent_write(sp_ctx *ctx, const char *id, sp_bind *binds, size_t n,
+                        sp_error *err) {
+  sp_state view = {.n = n, .cap = n, .paths = binds};
+  return sp_state_write_file(ctx->state_dirfd, id, SP_INTENT_EXT, &view, false,
+                             err);
+}
+
+static void intent_clear(sp_ctx *ctx, const char *id) {
+  sp_error e = {0};
+  if (sp_state_unlink_file(ctx->state_dirfd, id, SP_INTENT_EXT, false, &e) < 0)
+    sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: %s", id, e.msg);
 }
 
 int sp_create(sp_ctx *ctx, const char *id, const char *spec, char **out,
@@ -177,16 +203,19 @@ int sp_create(sp_ctx *ctx, const char *id, const char *spec, char **out,
   return 0;
 }
 
-/* Undo host binds this call made. */
+/* Undo host binds this call made.  A failed undo leaves *unclean set: the
+ * intent then stays on disk and the next call finishes the job. */
 static void host_rollback(sp_ctx *ctx, const char *id, const sp_bind *binds,
-                          const bool *created, size_t n) {
+                          const bool *created, size_t n, bool *unclean) {
   for (size_t i = n; i-- > 0;) {
     if (!created[i])
       continue;
     sp_error e = {0};
-    if (sp_host_detach(ctx, id, binds[i].hash, &e) < 0)
+    if (sp_host_detach(ctx, id, binds[i].hash, &e) < 0) {
       sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", id,
              e.msg);
+      *unclean = true;
+    }
   }
 }
 
@@ -198,9 +227,63 @@ static void close_ops(sp_ctr_op *ops, size_t n) {
     }
 }
 
-/* Put binds[i] into the running container.  All or nothing. */
+/* What a bind of b shows: from its master bind, or from the host path when
+ * the master bind is already gone (recovery). */
+static int bind_ident(sp_ctx *ctx, const char *id, const sp_bind *b,
+                      sp_ident *ident, sp_error *err) {
+  if (sp_host_ident(ctx, id, b->hash, ident, NULL) == 0)
+    return 0;
+  struct stat sb;
+  if (stat(b->host, &sb) < 0)
+    return sp_fail_errno(err, -errno, "cannot stat host path %s", b->host);
+  *ident = (sp_ident){sb.st_dev, sb.st_ino, S_ISDIR(sb.st_mode)};
+  return 0;
+}
+
+/* Run ops in the container; on failure run the inverse of those that took
+ * effect.  The caller keeps ownership of ops' tree fds. */
+static int ctr_apply(sp_ctx *ctx, const sp_target *t, const char *id,
+                     const sp_bind *binds, sp_ctr_op *ops, size_t n,
+                     bool *unclean, sp_error *err) {
+  int r = sp_ctr_run(t, ops, n, err);
+  if (r == 0)
+    return 0;
+  _cleanup_free_ sp_ctr_op *inv = calloc(n, sizeof(*inv));
+  if (!inv) {
+    *unclean = true;
+    return r;
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!ops[i].did)
+      continue;
+    inv[k] = ops[i];
+    inv[k].attach = !ops[i].attach;
+    inv[k].tree_fd = -1;
+    if (inv[k].attach) {
+      /* Put back what was taken out: a fresh clone of the master bind. */
+      inv[k].tree_fd = sp_host_clone_for_container(ctx, id, &binds[i], NULL);
+      if (inv[k].tree_fd < 0) {
+        *unclean = true;
+        continue;
+      }
+    }
+    k++;
+  }
+  sp_error e = {0};
+  if (k && sp_ctr_run(t, inv, k, &e) < 0) {
+    sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", id, e.msg);
+    *unclean = true;
+  }
+  close_ops(inv, k);
+  return r;
+}
+
+/* Put binds[i] into the running container.  All or nothing.  A target that
+ * already shows the bind is left as it is (recovery re-runs this). */
 static int ctr_attach(sp_ctx *ctx, const sp_target *t, const char *id,
-                      const sp_bind *binds, size_t n, sp_error *err) {
+                      const sp_bind *binds, size_t n, bool *unclean,
+                      sp_error *err) {
   _cleanup_free_ sp_ctr_op *ops = calloc(n ? n : 1, sizeof(*ops));
   if (!ops)
     return sp_fail(err, -ENOMEM, "out of memory");
@@ -216,28 +299,18 @@ static int ctr_attach(sp_ctx *ctx, const sp_target *t, const char *id,
     if (r >= 0)
       ops[i].tree_fd = r, r = 0;
   }
-  if (r == 0 && (r = sp_ctr_run(t, ops, n, err)) < 0) {
-    /* Undo what the child did before it failed. */
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-      if (ops[i].did) {
-        ops[k] = ops[i];
-        ops[k].attach = false;
-        k++;
-      }
-    sp_error e = {0};
-    if (k && sp_ctr_run(t, ops, k, &e) < 0)
-      sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", id,
-             e.msg);
-  }
+  if (r == 0)
+    r = ctr_apply(ctx, t, id, binds, ops, n, unclean, err);
   close_ops(ops, n);
   return r;
 }
 
 /* Take binds[i] out of the running container.  All or nothing: what was
- * taken out before a failure is put back. */
+ * taken out before a failure is put back.  Only our own mount is ever
+ * unmounted: the top mount at the target must show the bind's root. */
 static int ctr_detach(sp_ctx *ctx, const sp_target *t, const char *id,
-                      const sp_bind *binds, size_t n, sp_error *err) {
+                      const sp_bind *binds, size_t n, bool *unclean,
+                      sp_error *err) {
   _cleanup_free_ sp_ctr_op *ops = calloc(n ? n : 1, sizeof(*ops));
   if (!ops)
     return sp_fail(err, -ENOMEM, "out of memory");
@@ -245,89 +318,25 @@ static int ctr_detach(sp_ctx *ctx, const sp_target *t, const char *id,
   for (size_t i = 0; i < n && r == 0; i++) {
     ops[i] = (sp_ctr_op){.attach = false, .tree_fd = -1,
                          .target = binds[i].ctr};
-    r = sp_host_ident(ctx, id, binds[i].hash, &ops[i].ident, err);
+    r = bind_ident(ctx, id, &binds[i], &ops[i].ident, err);
   }
-  if (r == 0 && (r = sp_ctr_run(t, ops, n, err)) < 0) {
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-      if (ops[i].did) {
-        int fd = sp_host_clone_for_container(ctx, id, &binds[i], NULL);
-        if (fd < 0)
-          continue;
-        ops[k] = ops[i];
-        ops[k].attach = true;
-        ops[k].tree_fd = fd;
-        k++;
-      }
-    sp_error e = {0};
-    if (k && sp_ctr_run(t, ops, k, &e) < 0)
-      sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", id,
-             e.msg);
-    close_ops(ops, k);
-  }
+  if (r == 0)
+    r = ctr_apply(ctx, t, id, binds, ops, n, unclean, err);
   return r;
 }
 
 /* Make sure every bind in binds has its host side; record what we made. */
 static int host_attach_all(sp_ctx *ctx, const char *id, const sp_bind *binds,
-                           size_t n, bool *created, sp_error *err) {
+                           size_t n, bool *created, bool *unclean,
+                           sp_error *err) {
   for (size_t i = 0; i < n; i++) {
     sp_ident ident;
     int r = sp_host_attach(ctx, id, &binds[i], &ident, &created[i], err);
     if (r < 0) {
-      host_rollback(ctx, id, binds, created, i);
+      host_rollback(ctx, id, binds, created, i, unclean);
       return sp_wrap(err, "host path %s", binds[i].host);
     }
   }
-  return 0;
-}
-
-int sp_start(sp_ctx *ctx, const struct sharedpath_container *c,
-             sp_error *err) {
-  int r;
-  if ((r = check_container(c, err)) < 0)
-    return r;
-  _cleanup_locked_ locked l;
-  if ((r = lock_and_load(ctx, c->id, &l, err)) < 0)
-    return r;
-  if (!l.exists)
-    return sp_fail(err, -ENOENT, "container '%s' was not created through "
-                   "this plugin (no state)", c->id);
-  if ((r = sp_container_dirs_create(ctx, c->id, err)) < 0)
-    return r;
-  if (l.st.n == 0)
-    return 0;
-  _cleanup_free_ bool *created = calloc(l.st.n, sizeof(bool));
-  if (!created)
-    return sp_fail(err, -ENOMEM, "out of memory");
-  if ((r = host_attach_all(ctx, c->id, l.st.paths, l.st.n, created, err)) < 0)
-    return r;
-  sp_target t;
-  if ((r = sp_target_open(c, &t, err)) == 0) {
-    r = ctr_attach(ctx, &t, c->id, l.st.paths, l.st.n, err);
-    sp_target_close(&t);
-  }
-  if (r < 0) {
-    host_rollback(ctx, c->id, l.st.paths, created, l.st.n);
-    return r;
-  }
-  sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: re-applied %zu path(s)",
-         c->id, l.st.n);
-  return 0;
-}
-
-int sp_stop(sp_ctx *ctx, const struct sharedpath_container *c,
-            sp_error *err) {
-  int r;
-  if ((r = check_container(c, err)) < 0)
-    return r;
-  /* The container's mount namespace takes its side of every bind with it;
-   * the host side and the state stay for the next start. */
-  _cleanup_locked_ locked l;
-  if ((r = lock_and_load(ctx, c->id, &l, err)) < 0)
-    return r;
-  if (!l.exists)
-    return sp_fail(err, -ENOENT, "container '%s' is unknown", c->id);
   return 0;
 }
 
@@ -351,11 +360,131 @@ static void binds_free(sp_bind *v, size_t n) {
   free(v);
 }
 
+/* Open the running container, or report it is not running (t->pid 0). */
+static int target_for(const struct sharedpath_container *c, sp_target *t,
+                      sp_error *err) {
+  *t = (sp_target){.pidfd = -1, .rootfd = -1};
+  if (!c || c->pid <= 0)
+    return 0;
+  return sp_target_open(c, t, err);
+}
+
+/* Finish or undo an operation a crash interrupted.  The rule is the same
+ * for add and remove, because the state is saved after the mounts: an
+ * intent path that the state holds is made whole (host binds, and the
+ * container's bind if it runs); one it does not hold is taken out. */
+static int reconcile(sp_ctx *ctx, const struct sharedpath_container *c,
+                     locked *l, sp_error *err) {
+  if (!l->has_intent)
+    return 0;
+  const char *id = c->id;
+  sp_log(ctx, SHAREDPATH_LOG_WARNING, "container %s: recovering %zu path(s) "
+         "of an interrupted operation", id, l->intent.n);
+  size_t n = l->intent.n, nk = 0, nd = 0;
+  _cleanup_free_ sp_bind *keep = calloc(n ? n : 1, sizeof(sp_bind));
+  _cleanup_free_ sp_bind *drop = calloc(n ? n : 1, sizeof(sp_bind));
+  _cleanup_free_ bool *created = calloc(n ? n : 1, sizeof(bool));
+  if (!keep || !drop || !created)
+    return sp_fail(err, -ENOMEM, "out of memory");
+  for (size_t i = 0; i < n; i++) {
+    const sp_bind *p = &l->intent.paths[i];
+    const sp_bind *e = find_ctr(&l->st, p->ctr);
+    if (e && strcmp(e->host, p->host) == 0)
+      keep[nk++] = *e; /* shallow: owned by l */
+    else
+      drop[nd++] = *p;
+  }
+  sp_target t;
+  int r = target_for(c, &t, err);
+  if (r == -ESRCH)
+    r = 0; /* it died: its side of the mounts went with it */
+  bool unclean = false;
+  if (r == 0 && t.pid > 0 && nd)
+    r = ctr_detach(ctx, &t, id, drop, nd, &unclean, err);
+  for (size_t i = 0; i < nd && r == 0; i++)
+    if (!find_host(l->st.paths, l->st.n, drop[i].host))
+      r = sp_host_detach(ctx, id, drop[i].hash, err);
+  if (r == 0 && nk)
+    r = host_attach_all(ctx, id, keep, nk, created, &unclean, err);
+  if (r == 0 && nk && t.pid > 0)
+    r = ctr_attach(ctx, &t, id, keep, nk, &unclean, err);
+  sp_target_close(&t);
+  if (r < 0)
+    return sp_wrap(err, "container '%s': recovering an interrupted operation",
+                   id);
+  intent_clear(ctx, id);
+  sp_state_free(&l->intent);
+  l->has_intent = false;
+  return 0;
+}
+
+/* Lock, load and recover: the start of every call that changes a container. */
+static int begin(sp_ctx *ctx, const struct sharedpath_container *c,
+                 locked *l, sp_error *err) {
+  int r = lock_and_load(ctx, c->id, l, err);
+  if (r < 0)
+    return r;
+  if (!l->exists)
+    return sp_fail(err, -ENOENT, "container '%s' was not created through this "
+                   "plugin (no state)", c->id);
+  return reconcile(ctx, c, l, err);
+}
+
+int sp_start(sp_ctx *ctx, const struct sharedpath_container *c,
+             sp_error *err) {
+  int r;
+  if ((r = check_container(c, err)) < 0)
+    return r;
+  _cleanup_locked_ locked l;
+  if ((r = begin(ctx, c, &l, err)) < 0)
+    return r;
+  if ((r = sp_container_dirs_create(ctx, c->id, err)) < 0)
+    return r;
+  if (l.st.n == 0)
+    return 0;
+  _cleanup_free_ bool *created = calloc(l.st.n, sizeof(bool));
+  if (!created)
+    return sp_fail(err, -ENOMEM, "out of memory");
+  bool unclean = false;
+  if ((r = host_attach_all(ctx, c->id, l.st.paths, l.st.n, created, &unclean,
+                           err)) < 0)
+    return r;
+  sp_target t;
+  if ((r = sp_target_open(c, &t, err)) == 0) {
+    r = ctr_attach(ctx, &t, c->id, l.st.paths, l.st.n, &unclean, err);
+    sp_target_close(&t);
+  }
+  if (r < 0) {
+    host_rollback(ctx, c->id, l.st.paths, created, l.st.n, &unclean);
+    return r;
+  }
+  sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: re-applied %zu path(s)",
+         c->id, l.st.n);
+  return 0;
+}
+
+int sp_stop(sp_ctx *ctx, const struct sharedpath_container *c,
+            sp_error *err) {
+  int r;
+  if ((r = check_container(c, err)) < 0)
+    return r;
+  /* The container's mount namespace takes its side of every bind with it;
+   * the host side and the state stay for the next start. */
+  struct sharedpath_container stopped = *c;
+  stopped.pid = 0;
+  stopped.pidfd = -1;
+  _cleanup_locked_ locked l;
+  return begin(ctx, &stopped, &l, err);
+}
+
 /* Parse and check a batch against itself. */
 static int parse_batch(const char *const *specs, size_t n, bool for_remove,
                        sp_bind **out, sp_error *err) {
   if (n == 0 || !specs)
     return sp_fail(err, -EINVAL, "no paths given");
+  if (n > SP_MAX_BATCH)
+    return sp_fail(err, -E2BIG, "%zu paths in one call; at most %d", n,
+                   SP_MAX_BATCH);
   sp_bind *v = calloc(n, sizeof(*v));
   if (!v)
     return sp_fail(err, -ENOMEM, "out of memory");
@@ -386,6 +515,32 @@ static int parse_batch(const char *const *specs, size_t n, bool for_remove,
   return 0;
 }
 
+/* Check a parsed add batch against the saved paths and the limit. */
+static int check_add(const sp_ctx *ctx, const char *id, const sp_state *st,
+                     const sp_bind *binds, size_t n, sp_error *err) {
+  for (size_t i = 0; i < n; i++) {
+    const sp_bind *old = find_ctr(st, binds[i].ctr);
+    if (old)
+      return strcmp(old->host, binds[i].host) == 0
+                 ? sp_fail(err, -EEXIST, "%s is already bound to %s in "
+                           "container '%s'", binds[i].host, binds[i].ctr, id)
+                 : sp_fail(err, -EEXIST, "container path %s already takes "
+                           "host path %s in container '%s'", binds[i].ctr,
+                           old->host, id);
+    old = find_host(st->paths, st->n, binds[i].host);
+    if (old && memcmp(&old->opts, &binds[i].opts, sizeof(old->opts)) != 0)
+      return sp_fail(err, -EINVAL, "host path %s is already shared with "
+                     "options %s; it cannot be added again with %s",
+                     binds[i].host, sp_opts_string(&old->opts),
+                     sp_opts_string(&binds[i].opts));
+  }
+  if (st->n + n > ctx->max_paths)
+    return sp_fail(err, -ENOSPC, "container '%s' has %zu of at most %u paths; "
+                   "%zu more would exceed the limit", id, st->n,
+                   ctx->max_paths, n);
+  return 0;
+}
+
 int sp_add(sp_ctx *ctx, const struct sharedpath_container *c,
            const char *const *specs, size_t n, sp_error *err) {
   int r;
@@ -395,74 +550,57 @@ int sp_add(sp_ctx *ctx, const struct sharedpath_container *c,
   if ((r = parse_batch(specs, n, false, &binds, err)) < 0)
     return r;
   _cleanup_locked_ locked l;
-  _cleanup_free_ bool *created = NULL;
-  if ((r = lock_and_load(ctx, c->id, &l, err)) < 0)
-    goto out;
-  if (!l.exists) {
-    r = sp_fail(err, -ENOENT, "container '%s' was not created through this "
-                "plugin (no state)", c->id);
-    goto out;
-  }
-  for (size_t i = 0; i < n; i++) {
-    const sp_bind *old = find_ctr(&l.st, binds[i].ctr);
-    if (old) {
-      r = strcmp(old->host, binds[i].host) == 0
-              ? sp_fail(err, -EEXIST, "%s is already bound to %s in container "
-                        "'%s'", binds[i].host, binds[i].ctr, c->id)
-              : sp_fail(err, -EEXIST, "container path %s already takes host "
-                        "path %s in container '%s'", binds[i].ctr, old->host,
-                        c->id);
-      goto out;
-    }
-    old = find_host(l.st.paths, l.st.n, binds[i].host);
-    if (old && memcmp(&old->opts, &binds[i].opts, sizeof(old->opts)) != 0) {
-      r = sp_fail(err, -EINVAL, "host path %s is already shared with options "
-                  "%s; it cannot be added again with %s", binds[i].host,
-                  sp_opts_string(&old->opts), sp_opts_string(&binds[i].opts));
-      goto out;
-    }
-  }
-  if (l.st.n + n > ctx->max_paths) {
-    r = sp_fail(err, -ENOSPC, "container '%s' has %zu of at most %u paths; "
-                "%zu more would exceed the limit", c->id, l.st.n,
-                ctx->max_paths, n);
-    goto out;
-  }
-  if (!(created = calloc(n, sizeof(bool)))) {
+  _cleanup_free_ bool *created = calloc(n, sizeof(bool));
+  sp_target t = {.pidfd = -1, .rootfd = -1};
+  bool unclean = false, mounted_ctr = false;
+  size_t before = 0;
+  if (!created) {
     r = sp_fail(err, -ENOMEM, "out of memory");
     goto out;
   }
-  if ((r = host_attach_all(ctx, c->id, binds, n, created, err)) < 0)
+  if ((r = begin(ctx, c, &l, err)) < 0 ||
+      (r = check_add(ctx, c->id, &l.st, binds, n, err)) < 0 ||
+      (r = target_for(c, &t, err)) < 0)
     goto out;
-  bool running = c->pid > 0;
-  sp_target t = {.pidfd = -1, .rootfd = -1};
-  if (running && ((r = sp_target_open(c, &t, err)) < 0 ||
-                  (r = ctr_attach(ctx, &t, c->id, binds, n, err)) < 0)) {
-    sp_target_close(&t);
-    host_rollback(ctx, c->id, binds, created, n);
+  /* From here on every step is undone on failure; the intent covers the
+   * death of the process in between. */
+  if ((r = intent_write(ctx, c->id, binds, n, err)) < 0)
     goto out;
+  if ((r = host_attach_all(ctx, c->id, binds, n, created, &unclean, err)) < 0)
+    goto undo;
+  if (t.pid > 0) {
+    if ((r = ctr_attach(ctx, &t, c->id, binds, n, &unclean, err)) < 0)
+      goto undo_host;
+    mounted_ctr = true;
   }
-  size_t before = l.st.n;
+  before = l.st.n;
   for (size_t i = 0; i < n && r == 0; i++)
     r = sp_state_append(&l.st, &binds[i], err);
   if (r == 0)
     r = sp_state_save(ctx->state_dirfd, c->id, &l.st, err);
-  if (r < 0) {
-    while (l.st.n > before)
-      sp_state_remove_at(&l.st, l.st.n - 1);
-    if (running) {
-      sp_error e = {0};
-      if (ctr_detach(ctx, &t, c->id, binds, n, &e) < 0)
-        sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s",
-               c->id, e.msg);
-    }
-    host_rollback(ctx, c->id, binds, created, n);
-  }
-  sp_target_close(&t);
-  if (r == 0)
+  if (r == 0) {
+    intent_clear(ctx, c->id);
     sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: added %zu path(s)%s",
-           c->id, n, running ? "" : " (applied at next start)");
+           c->id, n, t.pid > 0 ? "" : " (applied at next start)");
+    goto out;
+  }
+  while (l.st.n > before)
+    sp_state_remove_at(&l.st, l.st.n - 1);
+  if (mounted_ctr) {
+    sp_error e = {0};
+    if (ctr_detach(ctx, &t, c->id, binds, n, &unclean, &e) < 0) {
+      sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", c->id,
+             e.msg);
+      unclean = true;
+    }
+  }
+undo_host:
+  host_rollback(ctx, c->id, binds, created, n, &unclean);
+undo:
+  if (!unclean)
+    intent_clear(ctx, c->id);
 out:
+  sp_target_close(&t);
   binds_free(binds, n);
   return r;
 }
@@ -477,20 +615,16 @@ int sp_remove(sp_ctx *ctx, const struct sharedpath_container *c,
     return r;
   _cleanup_locked_ locked l;
   sp_state next = {0};
-  sp_bind *gone = NULL;
-  bool *detached = NULL;
-  if ((r = lock_and_load(ctx, c->id, &l, err)) < 0)
-    goto out;
-  if (!l.exists) {
-    r = sp_fail(err, -ENOENT, "container '%s' is unknown", c->id);
-    goto out;
-  }
-  gone = calloc(n, sizeof(*gone));
-  detached = calloc(n, sizeof(bool));
+  sp_target t = {.pidfd = -1, .rootfd = -1};
+  sp_bind *gone = calloc(n, sizeof(*gone));
+  _cleanup_free_ bool *detached = calloc(n, sizeof(bool));
+  bool unclean = false, unmounted_ctr = false;
   if (!gone || !detached) {
     r = sp_fail(err, -ENOMEM, "out of memory");
     goto out;
   }
+  if ((r = begin(ctx, c, &l, err)) < 0)
+    goto out;
   /* Resolve each request to its state entry; gone[] are copies. */
   for (size_t i = 0; i < n; i++) {
     const sp_bind *e = find_ctr(&l.st, req[i].ctr);
@@ -512,7 +646,8 @@ int sp_remove(sp_ctx *ctx, const struct sharedpath_container *c,
       goto out;
     }
   }
-  if ((r = sp_state_copy(&l.st, &next, err)) < 0)
+  if ((r = sp_state_copy(&l.st, &next, err)) < 0 ||
+      (r = target_for(c, &t, err)) < 0)
     goto out;
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < next.n; j++)
@@ -520,54 +655,55 @@ int sp_remove(sp_ctx *ctx, const struct sharedpath_container *c,
         sp_state_remove_at(&next, j);
         break;
       }
-  bool running = c->pid > 0;
-  sp_target t = {.pidfd = -1, .rootfd = -1};
-  if (running) {
-    if ((r = sp_target_open(c, &t, err)) < 0)
-      goto out;
-    if ((r = ctr_detach(ctx, &t, c->id, gone, n, err)) < 0) {
-      sp_target_close(&t);
-      goto out;
-    }
+  if ((r = intent_write(ctx, c->id, gone, n, err)) < 0)
+    goto out;
+  if (t.pid > 0) {
+    if ((r = ctr_detach(ctx, &t, c->id, gone, n, &unclean, err)) < 0)
+      goto undo;
+    unmounted_ctr = true;
   }
   /* Host binds still used by a remaining path stay (reference count). */
   for (size_t i = 0; i < n && r == 0; i++) {
     if (find_host(next.paths, next.n, gone[i].host) ||
         find_host(gone, i, gone[i].host))
       continue;
-    r = sp_host_detach(ctx, c->id, gone[i].hash, err);
-    if (r == 0)
+    if ((r = sp_host_detach(ctx, c->id, gone[i].hash, err)) == 0)
       detached[i] = true;
   }
-  if (r == 0)
-    r = sp_state_save(ctx->state_dirfd, c->id, &next, err);
-  if (r < 0) {
-    /* Put back what we took: host side first, then the container side. */
-    for (size_t i = 0; i < n; i++)
-      if (detached[i]) {
-        sp_ident ident;
-        bool made;
-        sp_error e = {0};
-        if (sp_host_attach(ctx, c->id, &gone[i], &ident, &made, &e) < 0)
-          sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s",
-                 c->id, e.msg);
-      }
-    if (running) {
-      sp_error e = {0};
-      if (ctr_attach(ctx, &t, c->id, gone, n, &e) < 0)
-        sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s",
-               c->id, e.msg);
-    }
-  }
-  sp_target_close(&t);
-  if (r == 0)
+  if (r == 0 && (r = sp_state_save(ctx->state_dirfd, c->id, &next, err)) == 0) {
+    intent_clear(ctx, c->id);
     sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: removed %zu path(s)",
            c->id, n);
+    goto out;
+  }
+  /* Put back what we took: host side first, then the container side. */
+  for (size_t i = 0; i < n; i++)
+    if (detached[i]) {
+      sp_ident ident;
+      bool made;
+      sp_error e = {0};
+      if (sp_host_attach(ctx, c->id, &gone[i], &ident, &made, &e) < 0) {
+        sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s",
+               c->id, e.msg);
+        unclean = true;
+      }
+    }
+  if (unmounted_ctr) {
+    sp_error e = {0};
+    if (ctr_attach(ctx, &t, c->id, gone, n, &unclean, &e) < 0) {
+      sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", c->id,
+             e.msg);
+      unclean = true;
+    }
+  }
+undo:
+  if (!unclean)
+    intent_clear(ctx, c->id);
 out:
+  sp_target_close(&t);
   sp_state_free(&next);
   if (gone)
     binds_free(gone, n);
-  free(detached);
   binds_free(req, n);
   return r;
 }
@@ -581,6 +717,7 @@ int sp_list(sp_ctx *ctx, const char *id, char **out, sp_error *err) {
     return r;
   if (!l.exists)
     return sp_fail(err, -ENOENT, "container '%s' is unknown", id);
+  /* The state is the truth even mid-recovery: it is saved after mounts. */
   return sp_state_to_json(&l.st, id, false, out, err);
 }
 
@@ -598,18 +735,30 @@ int sp_delete(sp_ctx *ctx, const struct sharedpath_container *c,
      * keep a container's mounts alive forever. */
     sp_log(ctx, SHAREDPATH_LOG_WARNING, "container %s: ignoring state on "
            "delete: %s", c->id, lerr.msg);
-  if (c->pid > 0 && l.st.n > 0) {
-    sp_target t;
-    if (sp_target_open(c, &t, NULL) == 0) {
-      r = ctr_detach(ctx, &t, c->id, l.st.paths, l.st.n, err);
-      sp_target_close(&t);
-      if (r < 0)
-        return sp_wrap(err, "deleting container '%s'", c->id);
-    }
+  sp_error ierr = {0};
+  sp_state_load_file(ctx->state_dirfd, c->id, SP_INTENT_EXT, &l.intent,
+                     &l.has_intent, &ierr);
+  sp_target t;
+  if (target_for(c, &t, NULL) == 0 && t.pid > 0) {
+    /* Take out the saved paths and any an interrupted add left behind. */
+    bool unclean = false;
+    sp_state all = {0};
+    r = sp_state_copy(&l.st, &all, err);
+    for (size_t i = 0; i < l.intent.n && r == 0; i++)
+      if (!find_ctr(&all, l.intent.paths[i].ctr))
+        r = sp_state_append(&all, &l.intent.paths[i], err);
+    if (r == 0 && all.n)
+      r = ctr_detach(ctx, &t, c->id, all.paths, all.n, &unclean, err);
+    sp_state_free(&all);
+    sp_target_close(&t);
+    if (r < 0)
+      return sp_wrap(err, "deleting container '%s'", c->id);
   }
   if ((r = sp_container_dirs_remove(ctx, c->id, err)) < 0)
     return sp_wrap(err, "deleting container '%s'", c->id);
-  if ((r = sp_state_unlink(ctx->state_dirfd, c->id, err)) < 0)
+  if ((r = sp_state_unlink_file(ctx->state_dirfd, c->id, SP_INTENT_EXT, false,
+                                err)) < 0 ||
+      (r = sp_state_unlink(ctx->state_dirfd, c->id, err)) < 0)
     return r;
   sp_state_lock_unlink(ctx->state_dirfd, c->id);
   sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: deleted", c->id);

@@ -185,6 +185,11 @@ static int do_attach(const child_args *a, sp_ctr_op *op) {
   }
   if (fd < 0)
     return fd;
+  /* Already there (recovery re-runs an attach): nothing to do. */
+  if (same_mount_root(fd, &op->ident)) {
+    close(fd);
+    return 1;
+  }
   op->stage = STAGE_CHECK;
   struct stat sb;
   struct statfs sf;
@@ -239,7 +244,7 @@ static int child_main(void *arg) {
       op->result = r;
       _exit(1);
     }
-    /* A detach that found nothing to do (1) changed nothing. */
+    /* An op that found nothing to do (1) changed nothing. */
     op->did = r == 0;
   }
   _exit(0);

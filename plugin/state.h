@@ -34,6 +34,20 @@ int sp_state_save(int dirfd, const char *id, const sp_state *st,
                   sp_error *err) SP_HIDDEN;
 int sp_state_unlink(int dirfd, const char *id, sp_error *err) SP_HIDDEN;
 
+/* The same for any file <id>.<ext> of the state format.  durable=false
+ * skips the fsyncs: enough for files that only need to survive the death
+ * of the process (an intent is moot after a machine crash: every mount
+ * is gone then and on_start rebuilds from the state). */
+#define SP_STATE_EXT "json"
+#define SP_INTENT_EXT "intent"
+int sp_state_load_file(int dirfd, const char *id, const char *ext,
+                       sp_state *st, bool *exists, sp_error *err) SP_HIDDEN;
+int sp_state_write_file(int dirfd, const char *id, const char *ext,
+                        const sp_state *st, bool durable,
+                        sp_error *err) SP_HIDDEN;
+int sp_state_unlink_file(int dirfd, const char *id, const char *ext,
+                         bool durable, sp_error *err) SP_HIDDEN;
+
 /* Take the container's exclusive lock; *lockfd is closed to release. */
 int sp_state_lock(int dirfd, const char *id, int *lockfd,
                   sp_error *err) SP_HIDDEN;
