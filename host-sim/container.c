@@ -262,6 +262,8 @@ static int inspect_fn(const char *path, const void *arg, void *out,
     return 0;
   }
   s->is_dir = S_ISDIR(sb.st_mode);
+  s->dev = sb.st_dev;
+  s->ino = sb.st_ino;
   struct statvfs vfs;
   if (statvfs(path, &vfs) == 0)
     s->ro = vfs.f_flag & ST_RDONLY;

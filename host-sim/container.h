@@ -29,6 +29,7 @@ typedef struct sim_seen {
   bool ro;          /* the mount holding path is read-only (statvfs) */
   int write_err;    /* 0 if a write test succeeded, else its errno */
   char content[256];/* first bytes of a file */
+  unsigned long long dev, ino; /* what stat() saw */
 } sim_seen;
 
 /* Look at path from inside the container.  write_test: try to write

@@ -12,8 +12,12 @@ static bool strictly_below(const char *t, const char *prefix) {
 }
 
 int sim_mounts_read(sim_mounts *m) {
+  return sim_mounts_read_file(m, "/proc/self/mountinfo");
+}
+
+int sim_mounts_read_file(sim_mounts *m, const char *path) {
   *m = (sim_mounts){0};
-  struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+  struct libmnt_table *tb = mnt_new_table_from_file(path);
   if (!tb)
     return -1;
   struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);

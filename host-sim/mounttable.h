@@ -11,6 +11,8 @@ typedef struct sim_mounts {
 } sim_mounts;
 
 int sim_mounts_read(sim_mounts *m);
+/* Another process's table, e.g. /proc/PID/mountinfo. */
+int sim_mounts_read_file(sim_mounts *m, const char *path);
 void sim_mounts_free(sim_mounts *m);
 /* Mounts whose target lies strictly below one of the prefixes. */
 size_t sim_mounts_count_below(const char *const *prefixes, size_t np);

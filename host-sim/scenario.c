@@ -9,12 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "sim.h"
+#include "steps.h"
 
-#define MAX_TOKENS 256
 
 static const struct {
   const char *name;
@@ -30,7 +31,7 @@ static const struct {
     {"EPROTONOSUPPORT", EPROTONOSUPPORT},
 };
 
-static const char *errname(int e) {
+const char *errname(int e) {
   for (size_t i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
     if (errnames[i].value == e)
       return errnames[i].name;
@@ -50,6 +51,16 @@ static int mkdirs(const char *p) {
   return mkdir(p, 0755) < 0 && errno != EEXIST ? -errno : 0;
 }
 
+/* The plugin's warnings and errors go to stderr, marked. */
+static void plugin_log(void *data, int level, const char *message) {
+  static const char *const names[] = {"error", "warning", "info", "debug"};
+  (void)data;
+  if (level > SHAREDPATH_LOG_WARNING)
+    return;
+  fprintf(stderr, "         [plugin %s] %s\n",
+          level >= 0 && level <= 3 ? names[level] : "?", message);
+}
+
 int sim_setup(sim *s, char *msg, size_t msgsz) {
   if (geteuid() != 0) {
     snprintf(msg, msgsz, "must run as root: it creates mount namespaces");
@@ -63,6 +74,8 @@ int sim_setup(sim *s, char *msg, size_t msgsz) {
              strerror(errno));
     return -errno;
   }
+  /* Children of a killed engine (kill-walk) come back to us to be reaped. */
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
   snprintf(s->tmp, sizeof(s->tmp), "/tmp/sharedpath-sim.XXXXXX");
   if (!mkdtemp(s->tmp)) {
     snprintf(msg, msgsz, "mkdtemp: %s", strerror(errno));
@@ -88,6 +101,8 @@ int sim_setup(sim *s, char *msg, size_t msgsz) {
       .shared_root = s->root,
       .state_dir = s->state,
       .max_paths_per_container = s->max_paths,
+      .log = plugin_log,
+      .log_data = s,
   };
   return 0;
 }
@@ -116,18 +131,8 @@ void sim_teardown(sim *s) {
 
 /* ---- parsing ---- */
 
-typedef struct line_ctx {
-  sim *s;
-  const char *file;
-  int line;
-  char *tok[MAX_TOKENS];
-  int ntok;
-  int expect_err; /* 0 success, >0 that errno, -1 any failure */
-} line_ctx;
 
-static int fail(line_ctx *l, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static int fail(line_ctx *l, const char *fmt, ...) {
+int fail(line_ctx *l, const char *fmt, ...) {
   va_list ap;
   fflush(stdout);
   fprintf(stdout, "%s:%d: FAILED: ", l->file, l->line);
@@ -227,7 +232,7 @@ static int take_expectation(line_ctx *l) {
 }
 
 /* Compare a call's outcome with the line's expectation. */
-static int outcome(line_ctx *l, int r, const char *message) {
+int outcome(line_ctx *l, int r, const char *message) {
   if (l->expect_err == 0 && r == 0)
     return 0;
   if (l->expect_err == 0)
@@ -247,7 +252,7 @@ static int outcome(line_ctx *l, int r, const char *message) {
 
 /* ---- steps ---- */
 
-static sim_ctr *find_ctr(sim *s, const char *id, size_t *idx) {
+sim_ctr *find_ctr(sim *s, const char *id, size_t *idx) {
   for (size_t i = 0; i < s->nctrs; i++)
     if (!strcmp(s->ctrs[i].id, id)) {
       if (idx)
@@ -257,7 +262,7 @@ static sim_ctr *find_ctr(sim *s, const char *id, size_t *idx) {
   return NULL;
 }
 
-static struct sharedpath_container ctr_of(const char *id, const sim_ctr *c) {
+struct sharedpath_container ctr_of(const char *id, const sim_ctr *c) {
   return (struct sharedpath_container){
       .size = sizeof(struct sharedpath_container),
       .id = id,
@@ -266,7 +271,7 @@ static struct sharedpath_container ctr_of(const char *id, const sim_ctr *c) {
   };
 }
 
-static int need_plugin(line_ctx *l) {
+int need_plugin(line_ctx *l) {
   return l->s->loaded ? 0 : fail(l, "no plugin loaded (use 'load PATH')");
 }
 
@@ -438,7 +443,7 @@ static int step_ctr_write(line_ctx *l) {
   return outcome(l, r, r ? strerror(-r) : "");
 }
 
-static int list_paths(line_ctx *l, const char *id, char **json) {
+int list_paths(line_ctx *l, const char *id, char **json) {
   struct sharedpath_error e = sph_error();
   char *out = NULL;
   int r = sph_list(&l->s->plugin, id, &out, &e);
@@ -449,7 +454,7 @@ static int list_paths(line_ctx *l, const char *id, char **json) {
   return 0;
 }
 
-static size_t count_paths(const char *json) {
+size_t count_paths(const char *json) {
   size_t n = 0;
   for (const char *p = json; (p = strstr(p, "\"container\"")); p++)
     n++;
@@ -470,6 +475,8 @@ static int step_expect(line_ctx *l) {
     return n == want ? 0 : fail(l, "expected %zu mounts under %s, saw %zu",
                                 want, s->root, n);
   }
+  if (l->ntok == 3 && !strcmp(l->tok[2], "consistent"))
+    return expect_consistent(l, l->tok[1]);
   if (l->ntok >= 2 && !strcmp(l->tok[1], "no-leftover-mounts")) {
     if (!s->have_baseline)
       return fail(l, "no baseline yet (load a plugin first)");
@@ -558,6 +565,8 @@ static const struct {
     {"stop", step_stop},           {"delete", step_delete},
     {"host-write", step_host_write}, {"host-mkdir", step_host_mkdir},
     {"ctr-write", step_ctr_write}, {"expect", step_expect},
+    {"fault-walk", step_fault_walk}, {"stress", step_stress},
+    {"kill-walk", step_kill_walk},
 };
 
 static int run_line(line_ctx *l) {

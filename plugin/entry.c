@@ -3,6 +3,7 @@
  * else in the plugin is hidden. */
 #include <string.h>
 
+#include "fault.h"
 #include "lifecycle.h"
 
 #ifndef SP_PLUGIN_ABI_MINOR
@@ -56,6 +57,7 @@ static int cb_create(void *ctx, const char *id, const char *spec,
   static int name(void *ctx, const struct sharedpath_container *c,            \
                   struct sharedpath_error *herr) {                            \
     sp_error e = {0};                                                          \
+    sp_fault_begin();                                                          \
     int r = ctx ? fn(ctx, c, &e) : sp_fail(&e, -EINVAL, #fn ": no context");   \
     return out(r, &e, herr);                                                   \
   }
@@ -68,6 +70,7 @@ CONTAINER_CB(cb_delete, sp_delete)
                   const char *const *specs, size_t n,                          \
                   struct sharedpath_error *herr) {                            \
     sp_error e = {0};                                                          \
+    sp_fault_begin();                                                          \
     int r = ctx ? fn(ctx, c, specs, n, &e)                                     \
                 : sp_fail(&e, -EINVAL, #fn ": no context");                    \
     return out(r, &e, herr);                                                   \

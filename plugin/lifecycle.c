@@ -667,8 +667,10 @@ int sp_remove(sp_ctx *ctx, const struct sharedpath_container *c,
     if (find_host(next.paths, next.n, gone[i].host) ||
         find_host(gone, i, gone[i].host))
       continue;
-    if ((r = sp_host_detach(ctx, c->id, gone[i].hash, err)) == 0)
-      detached[i] = true;
+    /* Marked first: a detach that fails half-way (master unmounted, mid
+     * busy) is put back whole by the rollback's attach. */
+    detached[i] = true;
+    r = sp_host_detach(ctx, c->id, gone[i].hash, err);
   }
   if (r == 0 && (r = sp_state_save(ctx->state_dirfd, c->id, &next, err)) == 0) {
     intent_clear(ctx, c->id);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
+#include "fault.h"
 #include "mounts.h"
 
 #define PATHF(buf, err, ...)                                                   \
@@ -31,7 +32,7 @@ int sp_is_mountpoint(int dirfd, const char *path) {
 }
 
 static int mkdir_mode(const char *path, mode_t mode, sp_error *err) {
-  if (mkdir(path, mode) < 0) {
+  if (SP_SYS(SP_F_MKDIR, mkdir(path, mode)) < 0) {
     if (errno != EEXIST)
       return sp_fail_errno(err, -errno, "cannot create %s", path);
     struct stat sb;
@@ -71,7 +72,7 @@ int sp_master_prepare(const sp_ctx *ctx, sp_error *err) {
     if ((r = sp_is_mountpoint(AT_FDCWD, ctx->root)) < 0)
       return sp_fail_errno(err, r, "cannot inspect %s", ctx->root);
     if (r == 0) {
-      if (mount(ctx->root, ctx->root, NULL, MS_BIND, NULL) < 0)
+      if (SP_SYS(SP_F_MOUNT, mount(ctx->root, ctx->root, NULL, MS_BIND, NULL)) < 0)
         return sp_fail_errno(err, -errno, "cannot bind %s onto itself",
                              ctx->root);
     }
@@ -107,10 +108,10 @@ int sp_container_dirs_create(const sp_ctx *ctx, const char *id,
     return 0;
   /* Its own peer group: a mount under master/<id> then propagates to this
    * container's /.sharedpath only, not to every container on the host. */
-  if (mount(m, m, NULL, MS_BIND, NULL) < 0)
+  if (SP_SYS(SP_F_MOUNT, mount(m, m, NULL, MS_BIND, NULL)) < 0)
     return sp_fail_errno(err, -errno, "cannot bind %s onto itself", m);
-  if (mount(NULL, m, NULL, MS_PRIVATE, NULL) < 0 ||
-      mount(NULL, m, NULL, MS_SHARED, NULL) < 0) {
+  if (SP_SYS(SP_F_MOUNT, mount(NULL, m, NULL, MS_PRIVATE, NULL)) < 0 ||
+      SP_SYS(SP_F_MOUNT, mount(NULL, m, NULL, MS_SHARED, NULL)) < 0) {
     r = -errno;
     umount2(m, MNT_DETACH);
     return sp_fail_errno(err, r, "cannot make %s a shared mount", m);
@@ -154,7 +155,8 @@ static int umount_below(const char *prefix, sp_error *err) {
     n++;
   }
   for (size_t i = 0; i < n && r == 0; i++)
-    if (umount2(targets[i], UMOUNT_NOFOLLOW) < 0 && errno != EINVAL &&
+    if (SP_SYS(SP_F_UMOUNT, umount2(targets[i], UMOUNT_NOFOLLOW)) < 0 &&
+        errno != EINVAL &&
         errno != ENOENT)
       r = sp_fail_errno(err, -errno, "cannot unmount %s", targets[i]);
 out:
@@ -237,13 +239,16 @@ int sp_container_dirs_remove(const sp_ctx *ctx, const char *id,
  * is fine. */
 static int make_mountpoint(const char *path, bool is_dir, sp_error *err) {
   if (is_dir) {
-    if (mkdir(path, 0700) < 0 && errno != EEXIST)
+    if (SP_SYS(SP_F_MKDIR, mkdir(path, 0700)) < 0 && errno != EEXIST)
       return sp_fail_errno(err, -errno, "cannot create %s", path);
   } else {
-    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
+    /* O_EXCL: an existing one may have a read-only file mounted on it. */
+    int fd = SP_SYS(SP_F_MKDIR, open(path, O_WRONLY | O_CREAT | O_EXCL |
+                                               O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (fd < 0 && errno != EEXIST)
       return sp_fail_errno(err, -errno, "cannot create %s", path);
-    close(fd);
+    if (fd >= 0)
+      close(fd);
   }
   struct stat sb;
   if (lstat(path, &sb) < 0)
@@ -268,7 +273,7 @@ static int mkdir_parents(const char *path, sp_error *err) {
     if (*p == '/' || *p == '\0') {
       char c = *p;
       *p = '\0';
-      if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+      if (SP_SYS(SP_F_MKDIR, mkdir(buf, 0755)) < 0 && errno != EEXIST)
         return sp_fail_errno(err, -errno, "cannot create host directory %s",
                              buf);
       *p = c;
@@ -280,7 +285,8 @@ static int mkdir_parents(const char *path, sp_error *err) {
 }
 
 static int move_tree(int tree, const char *target, sp_error *err) {
-  if (move_mount(tree, "", AT_FDCWD, target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+  if (SP_SYS(SP_F_MOUNT, move_mount(tree, "", AT_FDCWD, target,
+                                    MOVE_MOUNT_F_EMPTY_PATH)) < 0)
     return sp_fail_errno(err, -errno, "cannot mount on %s", target);
   return 0;
 }
@@ -346,8 +352,10 @@ int sp_host_attach(const sp_ctx *ctx, const char *id, const sp_bind *b,
   if ((r = make_mountpoint(m, is_dir, err)) < 0)
     goto fail_mid_dir;
   if (sp_is_mountpoint(AT_FDCWD, mid) != 1) {
-    _cleanup_close_ int tree = open_tree(hostfd, "", OPEN_TREE_CLONE |
-                                         OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    _cleanup_close_ int tree =
+        SP_SYS(SP_F_MOUNT, open_tree(hostfd, "", OPEN_TREE_CLONE |
+                                                 OPEN_TREE_CLOEXEC |
+                                                 AT_EMPTY_PATH));
     if (tree < 0) {
       r = sp_fail_errno(err, -errno, "cannot clone a bind of %s", b->host);
       goto fail_dirs;
@@ -356,7 +364,8 @@ int sp_host_attach(const sp_ctx *ctx, const char *id, const sp_bind *b,
      * propagates back to the host path's peers. */
     struct mount_attr attr = {.attr_set = b->opts.ro ? MOUNT_ATTR_RDONLY : 0,
                               .propagation = MS_PRIVATE};
-    if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+    if (SP_SYS(SP_F_MOUNT, mount_setattr(tree, "", AT_EMPTY_PATH, &attr,
+                                         sizeof(attr))) < 0) {
       r = sp_fail_errno(err, -errno, "cannot set options on bind of %s",
                         b->host);
       goto fail_dirs;
@@ -364,7 +373,7 @@ int sp_host_attach(const sp_ctx *ctx, const char *id, const sp_bind *b,
     if ((r = move_tree(tree, mid, err)) < 0)
       goto fail_dirs;
   }
-  if (mount(mid, m, NULL, MS_BIND, NULL) < 0) {
+  if (SP_SYS(SP_F_MOUNT, mount(mid, m, NULL, MS_BIND, NULL)) < 0) {
     r = sp_fail_errno(err, -errno, "cannot bind %s onto %s", mid, m);
     umount2(mid, UMOUNT_NOFOLLOW);
     goto fail_dirs;
@@ -385,7 +394,8 @@ int sp_host_detach(const sp_ctx *ctx, const char *id, const char *hash,
   PATHF(m, err, "%s/%s/%s", ctx->master, id, hash);
   const char *order[] = {m, mid};
   for (size_t i = 0; i < 2; i++) {
-    if (umount2(order[i], UMOUNT_NOFOLLOW) < 0 && errno != EINVAL &&
+    if (SP_SYS(SP_F_UMOUNT, umount2(order[i], UMOUNT_NOFOLLOW)) < 0 &&
+        errno != EINVAL &&
         errno != ENOENT)
       return sp_fail_errno(err, -errno, "cannot unmount %s", order[i]);
     int r = sp_is_mountpoint(AT_FDCWD, order[i]);
@@ -402,7 +412,8 @@ int sp_host_clone_for_container(const sp_ctx *ctx, const char *id,
                                 const sp_bind *b, sp_error *err) {
   char m[PATH_MAX];
   PATHF(m, err, "%s/%s/%s", ctx->master, id, b->hash);
-  int tree = open_tree(AT_FDCWD, m, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  int tree = SP_SYS(SP_F_MOUNT, open_tree(AT_FDCWD, m, OPEN_TREE_CLONE |
+                                                           OPEN_TREE_CLOEXEC));
   if (tree < 0)
     return sp_fail_errno(err, -errno, "cannot clone %s", m);
   static const unsigned int prop[] = {
@@ -416,7 +427,8 @@ int sp_host_clone_for_container(const sp_ctx *ctx, const char *id,
       .attr_set = b->opts.ro ? MOUNT_ATTR_RDONLY : 0,
       .attr_clr = b->opts.ro ? 0 : MOUNT_ATTR_RDONLY,
       .propagation = prop[b->opts.propagation]};
-  if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0) {
+  if (SP_SYS(SP_F_MOUNT, mount_setattr(tree, "", AT_EMPTY_PATH, &attr,
+                                       sizeof(attr))) < 0) {
     int r = -errno;
     close(tree);
     return sp_fail_errno(err, r, "cannot set %s on a clone of %s",

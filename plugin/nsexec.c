@@ -14,6 +14,7 @@
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 
+#include "fault.h"
 #include "nsexec.h"
 
 enum {
@@ -117,10 +118,12 @@ static int create_path(int rootfd, const char *path, bool last_is_dir) {
       /* openat with O_PATH fds needs a real dir fd: reopen parent. */
       int r;
       if (!last || last_is_dir)
-        r = mkdirat(parent, p, 0755) < 0 && errno != EEXIST ? -errno : 0;
+        r = SP_SYS(SP_F_MKDIR, mkdirat(parent, p, 0755)) < 0 && errno != EEXIST
+                ? -errno : 0;
       else {
-        int f = openat(parent, p, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-                                      O_CLOEXEC, 0644);
+        int f = SP_SYS(SP_F_MKDIR, openat(parent, p, O_WRONLY | O_CREAT |
+                                          O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                          0644));
         r = f < 0 && errno != EEXIST ? -errno : 0;
         if (f >= 0)
           close(f);
@@ -163,7 +166,7 @@ static int umount_fd(int procfd, int fd) {
   /* umount2 resolves relative paths from the cwd: the host's /proc. */
   if (fchdir(procfd) < 0)
     return -errno;
-  return umount2(path, MNT_DETACH) < 0 ? -errno : 0;
+  return SP_SYS(SP_F_UMOUNT, umount2(path, MNT_DETACH)) < 0 ? -errno : 0;
 }
 
 static bool same_mount_root(int fd, const sp_ident *id) {
@@ -206,8 +209,9 @@ static int do_attach(const child_args *a, sp_ctr_op *op) {
     r = -EINVAL;
   if (r == 0) {
     op->stage = STAGE_MOUNT;
-    if (move_mount(op->tree_fd, "", fd, "",
-                   MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    if (SP_SYS(SP_F_MOUNT, move_mount(op->tree_fd, "", fd, "",
+                                      MOVE_MOUNT_F_EMPTY_PATH |
+                                          MOVE_MOUNT_T_EMPTY_PATH)) < 0)
       r = -errno;
   }
   close(fd);
@@ -232,6 +236,7 @@ static int do_detach(const child_args *a, sp_ctr_op *op) {
 
 static int child_main(void *arg) {
   child_args *a = arg;
+  sp_fault_child(true);
   if (setns(a->t->pidfd, CLONE_NEWNS) < 0) {
     a->ops[0].stage = STAGE_SETNS;
     a->ops[0].result = -errno;
@@ -277,6 +282,7 @@ int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n, sp_error *err) {
   if (pid > 0)
     while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR)
       ;
+  sp_fault_child(false);
   munmap(stack, stack_size);
   if (pid < 0)
     return sp_fail_errno(err, -clone_errno, "cannot start a child to enter "

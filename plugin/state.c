@@ -5,6 +5,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 
+#include "fault.h"
 #include "state.h"
 
 static void put_json(json_object **o) {
@@ -264,7 +265,7 @@ int sp_state_load_file(int dirfd, const char *id, const char *ext,
 
 static int write_all(int fd, const char *s, size_t len) {
   while (len) {
-    ssize_t r = write(fd, s, len);
+    ssize_t r = SP_SYS(SP_F_WRITE, write(fd, s, len));
     if (r < 0 && errno == EINTR)
       continue;
     if (r < 0)
@@ -293,19 +294,19 @@ int sp_state_write_file(int dirfd, const char *id, const char *ext,
     return sp_fail(err, -ENAMETOOLONG, "container id too long");
   /* The temp name is per container and we hold the container's lock, so a
    * fixed name is safe and a crash leaves at most one stale temp file. */
-  _cleanup_close_ int fd = openat(dirfd, tmp,
-                                  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-                                      O_NOFOLLOW, 0600);
+  _cleanup_close_ int fd =
+      SP_SYS(SP_F_WRITE, openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
+                                            O_CLOEXEC | O_NOFOLLOW, 0600));
   if (fd < 0)
     return sp_fail_errno(err, -errno, "cannot create %s", tmp);
   size_t len = strlen(text);
   text[len] = '\n';
   if ((r = write_all(fd, text, len + 1)) < 0 ||
-      (durable && fsync(fd) < 0 && (r = -errno))) {
+      (durable && SP_SYS(SP_F_WRITE, fsync(fd)) < 0 && (r = -errno))) {
     unlinkat(dirfd, tmp, 0);
     return sp_fail_errno(err, r, "cannot write %s", tmp);
   }
-  if (renameat(dirfd, tmp, dirfd, name) < 0) {
+  if (SP_SYS(SP_F_WRITE, renameat(dirfd, tmp, dirfd, name)) < 0) {
     r = -errno;
     unlinkat(dirfd, tmp, 0);
     return sp_fail_errno(err, r, "cannot rename %s to %s", tmp, name);

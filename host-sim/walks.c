@@ -1,0 +1,548 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Steps that prove the engine-facing guarantees: consistency of state and
+ * mounts, fault and crash walks over every step of an operation, and a
+ * multi-threaded stress run.  Syntax in host-sim/README.md. */
+#include <errno.h>
+#include <json-c/json.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "steps.h"
+
+/* ---- consistency: state <-> host mounts <-> container view ---- */
+
+typedef struct entry {
+  char host[PATH_MAX], ctr[PATH_MAX], opts[32], hash[80];
+} entry;
+
+/* The list as entries; returns count or -1 (reported). */
+static int list_entries(line_ctx *l, const char *id, entry **out) {
+  char *json = NULL;
+  if (list_paths(l, id, &json))
+    return -1;
+  json_object *o = json_tokener_parse(json), *paths;
+  free(json);
+  if (!o || !json_object_object_get_ex(o, "paths", &paths)) {
+    json_object_put(o);
+    fail(l, "on_list_paths returned JSON without \"paths\"");
+    return -1;
+  }
+  size_t n = json_object_array_length(paths);
+  entry *v = calloc(n + 1, sizeof(*v));
+  for (size_t i = 0; i < n; i++) {
+    json_object *e = json_object_array_get_idx(paths, i), *f;
+    const char *keys[] = {"host", "container", "options", "hash"};
+    char *dst[] = {v[i].host, v[i].ctr, v[i].opts, v[i].hash};
+    size_t sz[] = {sizeof(v[i].host), sizeof(v[i].ctr), sizeof(v[i].opts),
+                   sizeof(v[i].hash)};
+    for (int k = 0; k < 4; k++)
+      if (json_object_object_get_ex(e, keys[k], &f))
+        snprintf(dst[k], sz[k], "%s", json_object_get_string(f));
+  }
+  json_object_put(o);
+  *out = v;
+  return (int)n;
+}
+
+/* path is the root of a mount showing the host path's inode. */
+static bool host_is_bound(const char *path, const struct stat *host) {
+  struct statx sx;
+  if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) < 0)
+    return false;
+  return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) &&
+         makedev(sx.stx_dev_major, sx.stx_dev_minor) == host->st_dev &&
+         sx.stx_ino == host->st_ino;
+}
+
+int expect_consistent(line_ctx *l, const char *id) {
+  sim *s = l->s;
+  if (need_plugin(l))
+    return 1;
+  entry *v = NULL;
+  int n = list_entries(l, id, &v);
+  if (n < 0)
+    return 1;
+  int rc = 0;
+  char p[PATH_MAX];
+  snprintf(p, sizeof(p), "%s/%s.intent", s->state, id);
+  if (access(p, F_OK) == 0)
+    rc = fail(l, "%s: an intent file is left (%s)", id, p);
+  size_t distinct = 0;
+  for (int i = 0; i < n && !rc; i++) {
+    bool seen_before = false;
+    for (int j = 0; j < i; j++)
+      seen_before |= !strcmp(v[j].hash, v[i].hash);
+    distinct += !seen_before;
+    struct stat host;
+    if (stat(v[i].host, &host) < 0) {
+      rc = fail(l, "%s: host path %s: %s", id, v[i].host, strerror(errno));
+      break;
+    }
+    const char *dirs[] = {"master", "midpath"};
+    for (int k = 0; k < 2 && !rc; k++) {
+      snprintf(p, sizeof(p), "%s/%s/%s/%s", s->root, dirs[k], id, v[i].hash);
+      if (!host_is_bound(p, &host))
+        rc = fail(l, "%s: %s is not a bind of %s", id, p, v[i].host);
+    }
+    sim_ctr *c = find_ctr(s, id, NULL);
+    if (rc || !c || !c->running)
+      continue;
+    sim_seen seen;
+    if (sim_ctr_inspect(c, v[i].ctr, false, &seen) < 0 || seen.err) {
+      rc = fail(l, "%s: %s is missing inside the container", id, v[i].ctr);
+    } else if (seen.dev != (unsigned long long)host.st_dev ||
+               seen.ino != (unsigned long long)host.st_ino) {
+      rc = fail(l, "%s: %s inside the container is not %s", id, v[i].ctr,
+                v[i].host);
+    } else if (seen.ro != !strncmp(v[i].opts, "ro", 2)) {
+      rc = fail(l, "%s: %s is %s inside, but its options are %s", id,
+                v[i].ctr, seen.ro ? "ro" : "rw", v[i].opts);
+    }
+  }
+  if (!rc) {
+    char master[PATH_MAX], mid[PATH_MAX];
+    snprintf(master, sizeof(master), "%s/master/%s", s->root, id);
+    snprintf(mid, sizeof(mid), "%s/midpath/%s", s->root, id);
+    const char *const pm[] = {master}, *const pd[] = {mid};
+    size_t nm = sim_mounts_count_below(pm, 1), nd = sim_mounts_count_below(pd, 1);
+    if (nm != distinct || nd != distinct)
+      rc = fail(l, "%s: %zu distinct host paths in the state, but %zu master "
+                "and %zu mid binds", id, distinct, nm, nd);
+  }
+  free(v);
+  return rc;
+}
+
+/* ---- fault and crash walks ---- */
+
+typedef struct snapshot {
+  sim_mounts host, ctr;
+  char *state;
+} snapshot;
+
+static char *read_all(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f)
+    return strdup("");
+  char *text = NULL;
+  size_t cap = 0;
+  if (getdelim(&text, &cap, '\0', f) < 0) {
+    free(text);
+    text = strdup("");
+  }
+  fclose(f);
+  return text;
+}
+
+static void snap(sim *s, const char *id, snapshot *sn) {
+  sim_mounts_read(&sn->host);
+  sim_ctr *c = find_ctr(s, id, NULL);
+  char p[PATH_MAX];
+  sn->ctr = (sim_mounts){0};
+  if (c && c->running) {
+    snprintf(p, sizeof(p), "/proc/%d/mountinfo", c->pid);
+    sim_mounts_read_file(&sn->ctr, p);
+  }
+  snprintf(p, sizeof(p), "%s/%s.json", s->state, id);
+  sn->state = read_all(p);
+}
+
+static void snap_free(snapshot *sn) {
+  sim_mounts_free(&sn->host);
+  sim_mounts_free(&sn->ctr);
+  free(sn->state);
+}
+
+/* 0 when now equals before (differences printed). */
+static int snap_compare(line_ctx *l, const char *id, const snapshot *before,
+                        bool state_bytes, const char *what) {
+  snapshot now;
+  snap(l->s, id, &now);
+  int rc = 0;
+  if (!sim_mounts_same(&before->host, &now.host))
+    rc = fail(l, "%s: the host mount table changed (above)", what);
+  else if (!sim_mounts_same(&before->ctr, &now.ctr))
+    rc = fail(l, "%s: the container's mount table changed (above)", what);
+  else if (state_bytes && strcmp(before->state, now.state))
+    rc = fail(l, "%s: the state changed:\n%s\nwas:\n%s", what, now.state,
+              before->state);
+  snap_free(&now);
+  return rc;
+}
+
+static int call_op(sim *s, bool add, const char *id, char **specs, size_t n,
+                   struct sharedpath_error *e) {
+  sim_ctr *c = find_ctr(s, id, NULL);
+  struct sharedpath_container sc = ctr_of(id, c);
+  return add ? sph_add(&s->plugin, &sc, (const char *const *)specs, n, e)
+             : sph_remove(&s->plugin, &sc, (const char *const *)specs, n, e);
+}
+
+/* "host:ctr:opts" specs for the entries whose ctr is named by specs. */
+static char **readd_specs(line_ctx *l, const char *id, char **specs, size_t n) {
+  entry *v = NULL;
+  int m = list_entries(l, id, &v);
+  if (m < 0)
+    return NULL;
+  char **out = calloc(n, sizeof(char *));
+  for (size_t i = 0; i < n; i++) {
+    const char *ctr = strrchr(specs[i], ':') ? strrchr(specs[i], ':') + 1
+                                             : specs[i];
+    for (int k = 0; k < m; k++)
+      if (!strcmp(v[k].ctr, ctr) &&
+          asprintf(&out[i], "%s:%s:%s", v[k].host, v[k].ctr, v[k].opts) < 0)
+        out[i] = NULL;
+    if (!out[i]) {
+      fail(l, "%s is not listed for %s before the walk", ctr, id);
+      for (size_t j = 0; j < i; j++)
+        free(out[j]);
+      free(out);
+      free(v);
+      return NULL;
+    }
+  }
+  free(v);
+  return out;
+}
+
+/* The container paths named by add specs (host:ctr[:opts]) or remove specs. */
+static char **ctr_specs(char **specs, size_t n, bool add) {
+  char **out = calloc(n, sizeof(char *));
+  for (size_t i = 0; i < n; i++) {
+    const char *c = specs[i];
+    if (add || strchr(c, ':')) {
+      c = strchr(c, ':') + 1;
+    }
+    out[i] = strndup(c, strcspn(c, ":"));
+  }
+  return out;
+}
+
+static void free_strs(char **v, size_t n) {
+  if (!v)
+    return;
+  for (size_t i = 0; i < n; i++)
+    free(v[i]);
+  free(v);
+}
+
+/* After the engine died mid-operation: the next call for the container
+ * finishes or undoes the work; the operation, retried, lands exactly once;
+ * undoing it returns the mount tables to where they were. */
+static int recover(line_ctx *l, bool add, const char *id, char **specs,
+                   char **undo, size_t n, const snapshot *before, long point) {
+  struct sharedpath_error e = sph_error();
+  int rc = 0, r = call_op(l->s, add, id, specs, n, &e);
+  if (r < 0 && r != (add ? -EEXIST : -ENOENT))
+    rc = fail(l, "crash point %ld: retry failed: -%s: %s", point, errname(-r),
+              e.message);
+  if (!rc)
+    rc = expect_consistent(l, id);
+  if (!rc) {
+    e = sph_error();
+    if (call_op(l->s, !add, id, undo, n, &e) < 0)
+      rc = fail(l, "crash point %ld: undoing failed: %s", point, e.message);
+  }
+  char what[64];
+  snprintf(what, sizeof(what), "crash point %ld, recovered and undone", point);
+  if (!rc)
+    rc = snap_compare(l, id, before, false, what);
+  return rc;
+}
+
+static long elapsed_us(const struct timespec *a, const struct timespec *b) {
+  return (b->tv_sec - a->tv_sec) * 1000000L + (b->tv_nsec - a->tv_nsec) / 1000;
+}
+
+static bool is_container(const sim *s, long pid) {
+  for (size_t i = 0; i < s->nctrs; i++)
+    if (s->ctrs[i].running && s->ctrs[i].pid == pid)
+      return true;
+  return false;
+}
+
+/* Wait until the killed engine's children (a container-side child may
+ * outlive it; the sim is a child subreaper, so they come back to us) have
+ * finished: until our only children are containers. */
+static void reap_orphans(const sim *s) {
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/self/task/%d/children", getpid());
+  for (int tries = 0; tries < 100000; tries++) {
+    while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
+      ;
+    FILE *f = fopen(path, "r");
+    long pid;
+    bool others = false;
+    while (f && fscanf(f, "%ld", &pid) == 1)
+      others |= !is_container(s, pid);
+    if (f)
+      fclose(f);
+    if (!others)
+      return;
+    usleep(50);
+  }
+}
+
+int step_kill_walk(line_ctx *l) {
+  sim *s = l->s;
+  if (l->ntok < 5 || (strcmp(l->tok[2], "add") && strcmp(l->tok[2], "remove")))
+    return fail(l, "usage: kill-walk N add|remove ID SPEC...");
+  if (need_plugin(l))
+    return 1;
+  int rounds = atoi(l->tok[1]);
+  bool add = !strcmp(l->tok[2], "add");
+  const char *id = l->tok[3];
+  char **specs = &l->tok[4];
+  size_t n = (size_t)l->ntok - 4;
+  char **undo = add ? ctr_specs(specs, n, true) : readd_specs(l, id, specs, n);
+  if (!undo)
+    return 1;
+  /* How long a forked engine takes to do the operation, to spread the
+   * kills over its whole life. */
+  struct timespec t0, t1;
+  struct sharedpath_error e = sph_error();
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  fflush(NULL);
+  pid_t probe = fork();
+  if (probe == 0)
+    _exit(call_op(s, add, id, specs, n, &e) == 0 ? 0 : 3);
+  int pstatus = 0;
+  waitpid(probe, &pstatus, 0);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  int rc = !WIFEXITED(pstatus) || WEXITSTATUS(pstatus)
+               ? fail(l, "the operation fails by itself") : 0;
+  if (!rc && call_op(s, !add, id, undo, n, &e) < 0)
+    rc = fail(l, "undoing the operation failed: %s", e.message);
+  long span = elapsed_us(&t0, &t1) + 1;
+  unsigned int seed = 12345;
+  int killed = 0;
+  for (int round = 0; round < rounds && !rc; round++) {
+    snapshot before;
+    snap(s, id, &before);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+      struct sharedpath_error ce = sph_error();
+      _exit(call_op(s, add, id, specs, n, &ce) == 0 ? 0 : 3);
+    }
+    long delay = rand_r(&seed) % span;
+    struct timespec d = {0, delay * 1000};
+    nanosleep(&d, NULL);
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    reap_orphans(s);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 3) {
+      rc = fail(l, "round %d: the operation failed without being killed",
+                round);
+    } else if (WIFEXITED(status)) {
+      /* Finished before the kill: undo and go on. */
+      e = sph_error();
+      rc = expect_consistent(l, id);
+      if (!rc && call_op(s, !add, id, undo, n, &e) < 0)
+        rc = fail(l, "round %d: undoing failed: %s", round, e.message);
+    } else {
+      killed++;
+      rc = recover(l, add, id, specs, undo, n, &before, round);
+    }
+    snap_free(&before);
+  }
+  if (!rc && !s->quiet)
+    printf("         -> %d rounds, %d killed mid-operation (after 0-%ld us), "
+           "all recovered\n", rounds, killed, span);
+  free_strs(undo, n);
+  return rc;
+}
+
+int step_fault_walk(line_ctx *l) {
+  sim *s = l->s;
+  if (l->ntok < 5 || (strcmp(l->tok[1], "fail") && strcmp(l->tok[1], "crash")) ||
+      (strcmp(l->tok[2], "add") && strcmp(l->tok[2], "remove")))
+    return fail(l, "usage: fault-walk fail|crash add|remove ID SPEC...");
+  if (need_plugin(l))
+    return 1;
+  bool crash = !strcmp(l->tok[1], "crash"), add = !strcmp(l->tok[2], "add");
+  const char *id = l->tok[3];
+  char **specs = &l->tok[4];
+  size_t n = (size_t)l->ntok - 4;
+  /* What undoes the operation, to return to the start after each point. */
+  char **undo = add ? ctr_specs(specs, n, true) : readd_specs(l, id, specs, n);
+  if (!undo)
+    return 1;
+  int rc = 0;
+  long point;
+  for (point = 1; point < 2000 && rc == 0; point++) {
+    snapshot before;
+    snap(s, id, &before);
+    char fault[64];
+    snprintf(fault, sizeof(fault), "%s:any:%ld", crash ? "crash" : "fail",
+             point);
+    struct sharedpath_error e = sph_error();
+    bool done = false;
+    if (!crash) {
+      setenv("SHAREDPATH_FAULT", fault, 1);
+      int r = call_op(s, add, id, specs, n, &e);
+      unsetenv("SHAREDPATH_FAULT");
+      if (r == 0) {
+        done = true;
+      } else {
+        char what[SHAREDPATH_ERROR_MESSAGE_MAX + 64];
+        snprintf(what, sizeof(what), "after failing step %ld (%s)", point,
+                 e.message);
+        rc = snap_compare(l, id, &before, true, what);
+        if (!rc)
+          rc = expect_consistent(l, id);
+      }
+    } else {
+      fflush(NULL);
+      pid_t pid = fork();
+      if (pid == 0) {
+        setenv("SHAREDPATH_FAULT", fault, 1);
+        _exit(call_op(s, add, id, specs, n, &e) == 0 ? 0 : 3);
+      }
+      int status = 0;
+      waitpid(pid, &status, 0);
+      if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+        done = true;
+      } else if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL) {
+        rc = fail(l, "crash point %ld: the operation failed without "
+                  "crashing (status 0x%x)", point, status);
+      } else {
+        rc = recover(l, add, id, specs, undo, n, &before, point);
+      }
+    }
+    snap_free(&before);
+    if (done)
+      break;
+  }
+  if (rc == 0 && point >= 2000)
+    rc = fail(l, "the operation never completed");
+  if (rc == 0) {
+    if (!s->quiet)
+      printf("         -> %ld %s points walked, then the operation "
+             "completed\n", point - 1, crash ? "crash" : "failure");
+    rc = expect_consistent(l, id);
+  }
+  free_strs(undo, n);
+  return rc;
+}
+
+/* ---- stress: many engine threads at once ---- */
+
+#define STRESS_PATHS 4
+#define STRESS_MAX_IDS 16
+
+typedef struct stress_thread {
+  sim *s;
+  int t, ops, nids;
+  char **ids;
+  bool added[STRESS_MAX_IDS][STRESS_PATHS];
+  int adds, removes;
+  char error[600];
+  pthread_t th;
+} stress_thread;
+
+static void *stress_main(void *arg) {
+  stress_thread *st = arg;
+  unsigned int seed = (unsigned int)st->t * 7919u + 17u;
+  for (int k = 0; k < st->ops; k++) {
+    int ci = rand_r(&seed) % st->nids, p = rand_r(&seed) % STRESS_PATHS;
+    char spec[2 * PATH_MAX];
+    char *specs[1] = {spec};
+    bool add = !st->added[ci][p];
+    if (add)
+      snprintf(spec, sizeof(spec), "%s/stress/t%d-p%d:/stress/t%d/p%d%s",
+               st->s->data, st->t, p, st->t, p, p == 3 ? ":ro" : "");
+    else
+      snprintf(spec, sizeof(spec), "/stress/t%d/p%d", st->t, p);
+    struct sharedpath_error e = sph_error();
+    int r = call_op(st->s, add, st->ids[ci], specs, 1, &e);
+    if (r < 0) {
+      snprintf(st->error, sizeof(st->error), "thread %d op %d: %s %s on %s: "
+               "-%s: %s", st->t, k, add ? "add" : "remove", spec,
+               st->ids[ci], errname(-r), e.message);
+      return NULL;
+    }
+    st->added[ci][p] = add;
+    add ? st->adds++ : st->removes++;
+  }
+  return NULL;
+}
+
+int step_stress(line_ctx *l) {
+  sim *s = l->s;
+  if (l->ntok < 4)
+    return fail(l, "usage: stress THREADS OPS ID...");
+  if (need_plugin(l))
+    return 1;
+  int threads = atoi(l->tok[1]), ops = atoi(l->tok[2]), nids = l->ntok - 3;
+  if (threads < 1 || threads > 64 || ops < 1 || nids > STRESS_MAX_IDS)
+    return fail(l, "stress: 1-64 threads, at least 1 op, at most %d ids",
+                STRESS_MAX_IDS);
+  stress_thread *st = calloc((size_t)threads, sizeof(*st));
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  for (int t = 0; t < threads; t++) {
+    st[t] = (stress_thread){.s = s, .t = t, .ops = ops, .nids = nids,
+                            .ids = &l->tok[3]};
+    pthread_create(&st[t].th, NULL, stress_main, &st[t]);
+  }
+  for (int t = 0; t < threads; t++)
+    pthread_join(st[t].th, NULL);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  int rc = 0, total = 0;
+  for (int t = 0; t < threads && !rc; t++) {
+    total += st[t].adds + st[t].removes;
+    if (st[t].error[0])
+      rc = fail(l, "%s", st[t].error);
+  }
+  /* No update lost: each container lists exactly what the threads left. */
+  for (int ci = 0; ci < nids && !rc; ci++) {
+    entry *v = NULL;
+    int n = list_entries(l, l->tok[3 + ci], &v);
+    if (n < 0) {
+      rc = 1;
+      break;
+    }
+    int want = 0;
+    for (int t = 0; t < threads; t++)
+      for (int p = 0; p < STRESS_PATHS; p++) {
+        if (!st[t].added[ci][p])
+          continue;
+        want++;
+        char ctr[64];
+        snprintf(ctr, sizeof(ctr), "/stress/t%d/p%d", t, p);
+        bool found = false;
+        for (int k = 0; k < n; k++)
+          found |= !strcmp(v[k].ctr, ctr);
+        if (!found && !rc)
+          rc = fail(l, "%s: %s was added by thread %d but is not listed",
+                    l->tok[3 + ci], ctr, t);
+      }
+    int listed = 0;
+    for (int k = 0; k < n; k++)
+      listed += !strncmp(v[k].ctr, "/stress/", 8);
+    if (!rc && listed != want)
+      rc = fail(l, "%s lists %d stress paths, the threads left %d",
+                l->tok[3 + ci], listed, want);
+    free(v);
+    if (!rc)
+      rc = expect_consistent(l, l->tok[3 + ci]);
+  }
+  double secs = (double)(t1.tv_sec - t0.tv_sec) +
+                (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+  if (!rc && !s->quiet)
+    printf("         -> %d threads, %d operations in %.2f s, state and "
+           "mounts agree\n", threads, total, secs);
+  free(st);
+  return rc;
+}
