@@ -29,22 +29,6 @@ static int copy_clean(char *dst, const char *src, const char *what,
   return sp_path_clean(src, dst, what, err);
 }
 
-static int mkdir_p_private(const char *path, sp_error *err) {
-  char buf[PATH_MAX];
-  snprintf(buf, sizeof(buf), "%s", path);
-  for (char *p = buf + 1;; p++) {
-    if (*p != '/' && *p != '\0')
-      continue;
-    char c = *p;
-    *p = '\0';
-    if (mkdir(buf, c ? 0755 : 0700) < 0 && errno != EEXIST)
-      return sp_fail_errno(err, -errno, "cannot create %s", buf);
-    *p = c;
-    if (!c)
-      return 0;
-  }
-}
-
 void sp_ctx_free(sp_ctx *ctx) {
   if (!ctx)
     return;
@@ -102,7 +86,7 @@ int sp_ctx_new(const struct sharedpath_host *host, sp_ctx **out,
     ctx->log = host->log;
     ctx->log_data = host->log_data;
   }
-  if ((r = mkdir_p_private(ctx->state_dir, err)) < 0)
+  if ((r = sp_mkdir_p(ctx->state_dir, 0700, err)) < 0)
     goto fail;
   ctx->state_dirfd = open(ctx->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (ctx->state_dirfd < 0) {
@@ -279,22 +263,25 @@ static int ctr_apply(sp_ctx *ctx, const sp_target *t, const char *id,
   return r;
 }
 
-/* Put binds[i] into the running container.  All or nothing.  A target that
- * already shows the bind is left as it is (recovery re-runs this). */
-static int ctr_attach(sp_ctx *ctx, const sp_target *t, const char *id,
-                      const sp_bind *binds, size_t n, bool *unclean,
-                      sp_error *err) {
+/* Put binds[i] into the running container (attach) or take them out.  All
+ * or nothing: on failure what was done is undone.  An attach whose target
+ * already shows the bind leaves it (recovery re-runs this); a detach only
+ * ever unmounts our own mount: the top mount at the target must show the
+ * bind's root. */
+static int ctr_change(sp_ctx *ctx, const sp_target *t, const char *id,
+                      const sp_bind *binds, size_t n, bool attach,
+                      bool *unclean, sp_error *err) {
   _cleanup_free_ sp_ctr_op *ops = calloc(n ? n : 1, sizeof(*ops));
   if (!ops)
     return sp_fail(err, -ENOMEM, "out of memory");
   int r = 0;
   for (size_t i = 0; i < n; i++)
-    ops[i].tree_fd = -1;
+    ops[i] = (sp_ctr_op){.attach = attach, .tree_fd = -1,
+                         .target = binds[i].ctr};
   for (size_t i = 0; i < n && r == 0; i++) {
-    ops[i].attach = true;
-    ops[i].target = binds[i].ctr;
-    if ((r = sp_host_ident(ctx, id, binds[i].hash, &ops[i].ident, err)) < 0)
-      break;
+    if ((r = bind_ident(ctx, id, &binds[i], &ops[i].ident, err)) < 0 ||
+        !attach)
+      continue;
     r = sp_host_clone_for_container(ctx, id, &binds[i], err);
     if (r >= 0)
       ops[i].tree_fd = r, r = 0;
@@ -305,24 +292,16 @@ static int ctr_attach(sp_ctx *ctx, const sp_target *t, const char *id,
   return r;
 }
 
-/* Take binds[i] out of the running container.  All or nothing: what was
- * taken out before a failure is put back.  Only our own mount is ever
- * unmounted: the top mount at the target must show the bind's root. */
+static int ctr_attach(sp_ctx *ctx, const sp_target *t, const char *id,
+                      const sp_bind *binds, size_t n, bool *unclean,
+                      sp_error *err) {
+  return ctr_change(ctx, t, id, binds, n, true, unclean, err);
+}
+
 static int ctr_detach(sp_ctx *ctx, const sp_target *t, const char *id,
                       const sp_bind *binds, size_t n, bool *unclean,
                       sp_error *err) {
-  _cleanup_free_ sp_ctr_op *ops = calloc(n ? n : 1, sizeof(*ops));
-  if (!ops)
-    return sp_fail(err, -ENOMEM, "out of memory");
-  int r = 0;
-  for (size_t i = 0; i < n && r == 0; i++) {
-    ops[i] = (sp_ctr_op){.attach = false, .tree_fd = -1,
-                         .target = binds[i].ctr};
-    r = bind_ident(ctx, id, &binds[i], &ops[i].ident, err);
-  }
-  if (r == 0)
-    r = ctr_apply(ctx, t, id, binds, ops, n, unclean, err);
-  return r;
+  return ctr_change(ctx, t, id, binds, n, false, unclean, err);
 }
 
 /* Make sure every bind in binds has its host side; record what we made. */

@@ -265,23 +265,21 @@ static void remove_mountpoint(const char *path) {
     unlink(path);
 }
 
-/* mkdir -p for a host path that does not exist yet (0755). */
-static int mkdir_parents(const char *path, sp_error *err) {
+int sp_mkdir_p(const char *path, mode_t last_mode, sp_error *err) {
   char buf[PATH_MAX];
   snprintf(buf, sizeof(buf), "%s", path);
   for (char *p = buf + 1;; p++) {
-    if (*p == '/' || *p == '\0') {
-      char c = *p;
-      *p = '\0';
-      if (SP_SYS(SP_F_MKDIR, mkdir(buf, 0755)) < 0 && errno != EEXIST)
-        return sp_fail_errno(err, -errno, "cannot create host directory %s",
-                             buf);
-      *p = c;
-      if (!c)
-        break;
-    }
+    if (*p != '/' && *p != '\0')
+      continue;
+    char c = *p;
+    *p = '\0';
+    if (SP_SYS(SP_F_MKDIR, mkdir(buf, c ? 0755 : last_mode)) < 0 &&
+        errno != EEXIST)
+      return sp_fail_errno(err, -errno, "cannot create directory %s", buf);
+    *p = c;
+    if (!c)
+      return 0;
   }
-  return 0;
 }
 
 static int move_tree(int tree, const char *target, sp_error *err) {
@@ -312,7 +310,7 @@ int sp_host_attach(const sp_ctx *ctx, const char *id, const sp_bind *b,
 
   _cleanup_close_ int hostfd = open(b->host, O_PATH | O_CLOEXEC);
   if (hostfd < 0 && errno == ENOENT) {
-    if ((r = mkdir_parents(b->host, err)) < 0)
+    if ((r = sp_mkdir_p(b->host, 0755, err)) < 0)
       return r;
     hostfd = open(b->host, O_PATH | O_CLOEXEC);
   }
