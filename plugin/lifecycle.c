@@ -154,6 +154,17 @@ static int lock_and_load(sp_ctx *ctx, const char *id, locked *l,
   return sp_state_load(ctx->state_dirfd, id, &l->st, &l->exists, err);
 }
 
+/* Same, for calls that need an existing container: asking about an
+ * unknown id must leave nothing behind, so its lock file goes again (held:
+ * a waiter notices the unlink and retries on a new file). */
+static int lock_and_load_existing(sp_ctx *ctx, const char *id, locked *l,
+                                  sp_error *err) {
+  int r = lock_and_load(ctx, id, l, err);
+  if (r == 0 && !l->exists)
+    sp_state_lock_unlink(ctx->state_dirfd, id);
+  return r;
+}
+
 int sp_create(sp_ctx *ctx, const char *id, const char *spec, char **out,
               sp_error *err) {
   int r;
@@ -288,7 +299,7 @@ int sp_start(sp_ctx *ctx, const struct sharedpath_container *c,
   if ((r = check_container(c, err)) < 0)
     return r;
   _cleanup_locked_ locked l;
-  if ((r = lock_and_load(ctx, c->id, &l, err)) < 0)
+  if ((r = lock_and_load_existing(ctx, c->id, &l, err)) < 0)
     return r;
   if (!l.exists)
     return sp_fail(err, -ENOENT, "container '%s' was not created through "
@@ -324,7 +335,7 @@ int sp_stop(sp_ctx *ctx, const struct sharedpath_container *c,
   /* The container's mount namespace takes its side of every bind with it;
    * the host side and the state stay for the next start. */
   _cleanup_locked_ locked l;
-  if ((r = lock_and_load(ctx, c->id, &l, err)) < 0)
+  if ((r = lock_and_load_existing(ctx, c->id, &l, err)) < 0)
     return r;
   if (!l.exists)
     return sp_fail(err, -ENOENT, "container '%s' is unknown", c->id);
@@ -396,7 +407,7 @@ int sp_add(sp_ctx *ctx, const struct sharedpath_container *c,
     return r;
   _cleanup_locked_ locked l;
   _cleanup_free_ bool *created = NULL;
-  if ((r = lock_and_load(ctx, c->id, &l, err)) < 0)
+  if ((r = lock_and_load_existing(ctx, c->id, &l, err)) < 0)
     goto out;
   if (!l.exists) {
     r = sp_fail(err, -ENOENT, "container '%s' was not created through this "
@@ -479,7 +490,7 @@ int sp_remove(sp_ctx *ctx, const struct sharedpath_container *c,
   sp_state next = {0};
   sp_bind *gone = NULL;
   bool *detached = NULL;
-  if ((r = lock_and_load(ctx, c->id, &l, err)) < 0)
+  if ((r = lock_and_load_existing(ctx, c->id, &l, err)) < 0)
     goto out;
   if (!l.exists) {
     r = sp_fail(err, -ENOENT, "container '%s' is unknown", c->id);
@@ -577,7 +588,7 @@ int sp_list(sp_ctx *ctx, const char *id, char **out, sp_error *err) {
   if ((r = sp_id_validate(id, err)) < 0)
     return r;
   _cleanup_locked_ locked l;
-  if ((r = lock_and_load(ctx, id, &l, err)) < 0)
+  if ((r = lock_and_load_existing(ctx, id, &l, err)) < 0)
     return r;
   if (!l.exists)
     return sp_fail(err, -ENOENT, "container '%s' is unknown", id);
