@@ -287,8 +287,9 @@ static int hook_stopped(app *ap, const char *id, bool persist, spc_err *e) {
   struct sharedpath_container c = {.size = sizeof(c), .id = id, .pidfd = -1};
   struct sharedpath_error pe = sph_error();
   r = persist ? sph_stop(&ap->p, &c, &pe) : sph_delete(&ap->p, &c, &pe);
-  /* A 1.0 plugin has no on_stop: keeping everything is what stop means. */
-  if (persist && r == -ENOSYS)
+  /* A 1.0 plugin has no on_stop: keeping everything is what stop means.
+   * An id deleted while it ran (sharedpath delete) has nothing to keep. */
+  if (persist && (r == -ENOSYS || r == -ENOENT))
     r = 0;
   return r < 0 ? plugin_fail(r, &pe, e) : 0;
 }
