@@ -38,9 +38,9 @@ static void usage(FILE *f) {
 "Options (any command):\n"
 "  --root DIR        shared root on the host (default %s)\n"
 "  --state-dir DIR   where container state lives (default %s)\n"
-"  --plugin PATH     the plugin to load; default: the build tree's\n"
-"                    (<dir of this binary>/../plugin/sharedpath-plugin.so)\n"
-"                    when it exists, else %s\n"
+"  --plugin PATH     the plugin to load; default: when this binary is in\n"
+"                    a build tree, <build>/plugin/sharedpath-plugin.so,\n"
+"                    else %s\n"
 "  -v, --verbose     print the plugin's informational messages\n"
 "  -h, --help        help; `sharedpath COMMAND --help` for a command\n"
 "  --version         print the version\n"
@@ -83,10 +83,14 @@ static int plugin_path(const spc_args *a, char *out, spc_err *e) {
     snprintf(want, sizeof(want), "%s", SHAREDPATH_PLUGIN_INSTALLED);
     if (n > 0) {
       exe[n] = '\0';
-      char beside[PATH_MAX];
+      /* Only in a build tree (CMakeCache.txt one level up): an installed
+       * binary never picks up a stray <prefix>/plugin/ directory. */
+      char beside[PATH_MAX], cache[PATH_MAX];
+      const char *dir = dirname(exe);
       snprintf(beside, sizeof(beside), "%s/../plugin/sharedpath-plugin.so",
-               dirname(exe));
-      if (access(beside, R_OK) == 0)
+               dir);
+      snprintf(cache, sizeof(cache), "%s/../CMakeCache.txt", dir);
+      if (access(cache, F_OK) == 0 && access(beside, R_OK) == 0)
         snprintf(want, sizeof(want), "%s", beside);
     }
   }
