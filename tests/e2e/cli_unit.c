@@ -389,20 +389,27 @@ static void test_files(void) {
 int main(void) {
   if (CU_initialize_registry() != CUE_SUCCESS)
     return 2;
+  static const struct {
+    const char *name;
+    void (*fn)(void);
+  } tests[] = {
+      {"args_ok", test_args_ok},
+      {"args_bad", test_args_bad},
+      {"id", test_id},
+      {"state_ok", test_state_ok},
+      {"state_bad", test_state_bad},
+      {"stat_start_time", test_stat_start_time},
+      {"proc_self", test_proc_self},
+      {"record_round_trip", test_record_round_trip},
+      {"record_bad", test_record_bad},
+      {"record_path", test_record_path},
+      {"hooks", test_hooks},
+      {"hooks_bad", test_hooks_bad},
+      {"files", test_files},
+  };
   CU_pSuite s = CU_add_suite("cli", NULL, NULL);
-  CU_add_test(s, "args_ok", test_args_ok);
-  CU_add_test(s, "args_bad", test_args_bad);
-  CU_add_test(s, "id", test_id);
-  CU_add_test(s, "state_ok", test_state_ok);
-  CU_add_test(s, "state_bad", test_state_bad);
-  CU_add_test(s, "stat_start_time", test_stat_start_time);
-  CU_add_test(s, "proc_self", test_proc_self);
-  CU_add_test(s, "record_round_trip", test_record_round_trip);
-  CU_add_test(s, "record_bad", test_record_bad);
-  CU_add_test(s, "record_path", test_record_path);
-  CU_add_test(s, "hooks", test_hooks);
-  CU_add_test(s, "hooks_bad", test_hooks_bad);
-  CU_add_test(s, "files", test_files);
+  for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+    CU_add_test(s, tests[i].name, tests[i].fn);
   CU_basic_set_mode(CU_BRM_VERBOSE);
   CU_basic_run_tests();
   unsigned int failed = CU_get_number_of_failures() +

@@ -118,6 +118,15 @@ expect_fail() {
   ok "$what (exit $code: $(cat "$T/err"))"
 }
 
+# expect_gone ID: no state file and no host mount of ID remain.
+expect_gone() {
+  expect_eq "no state left for $1" "" \
+    "$(find "$T/state" -name "$1.*" | tr '\n' ' ')"
+  expect_eq "no mount left for $1" 0 \
+    "$(($(host_mounts_below "$T/root/master/$1") + \
+        $(host_mounts_below "$T/root/midpath/$1")))"
+}
+
 start=$(date +%s.%N)
 mkdir -p "$T/data/dir" "$T/data/rodir"
 echo hello >"$T/data/dir/hello"
@@ -224,11 +233,7 @@ expect_eq "list-path after remove" "" "$($SP list-path "$C1")"
 $SP add-path "$C1" "$T/data/dir:/mnt/dir"
 $RUNC delete -f "$C1"
 expect_fail "list-path after runc delete" 1 $SP list-path "$C1"
-expect_eq "no state left for $C1" "" \
-  "$(find "$T/state" -name "$C1.*" | tr '\n' ' ')"
-expect_eq "no mount left for $C1" 0 \
-  "$(($(host_mounts_below "$T/root/master/$C1") + \
-      $(host_mounts_below "$T/root/midpath/$C1")))"
+expect_gone "$C1"
 
 # ---- a --persist bundle: paths survive runc delete + run ----
 mkbundle "$C2"
@@ -260,11 +265,7 @@ $RUNC delete -f "$C2" 2>"$T/err" || fail "runc delete after delete: $(cat "$T/er
 [ ! -s "$T/err" ] || fail "poststop after delete complained: $(cat "$T/err")"
 ok "runc delete after sharedpath delete"
 expect_fail "list-path after delete" 1 $SP list-path "$C2"
-expect_eq "no state left for $C2" "" \
-  "$(find "$T/state" -name "$C2.*" | tr '\n' ' ')"
-expect_eq "no mount left for $C2" 0 \
-  "$(($(host_mounts_below "$T/root/master/$C2") + \
-      $(host_mounts_below "$T/root/midpath/$C2")))"
+expect_gone "$C2"
 $SP delete "$C2" # deleting an unknown id succeeds
 ok "delete of an unknown id"
 
