@@ -13,7 +13,6 @@
 #include "oci.h"
 #include "proc.h"
 
-#define ARGV(...) ((char *[]){"sharedpath", __VA_ARGS__, NULL})
 #define ARGC(v) ((int)(sizeof(v) / sizeof(v[0])) - 1)
 
 static int parse(int argc, char **argv, spc_args *a, spc_err *e) {
@@ -21,12 +20,10 @@ static int parse(int argc, char **argv, spc_args *a, spc_err *e) {
   return spc_args_parse(argc, argv, a, e);
 }
 
-#define PARSE_OK(a, ...)                                                       \
-  do {                                                                         \
-    char *v_[] = {"sharedpath", __VA_ARGS__, NULL};                            \
-    spc_err e_;                                                                \
-    CU_ASSERT_EQUAL(parse(ARGC(v_), v_, (a), &e_), 0);                         \
-  } while (0)
+/* Declares argv v in the caller's scope: a->args points into it. */
+#define PARSE_OK(a, v, ...)                                                    \
+  char *v[] = {"sharedpath", __VA_ARGS__, NULL};                               \
+  CU_ASSERT_EQUAL(parse(ARGC(v), v, (a), &(spc_err){{0}}), 0)
 
 #define PARSE_FAILS(needle, ...)                                               \
   do {                                                                         \
@@ -39,7 +36,7 @@ static int parse(int argc, char **argv, spc_args *a, spc_err *e) {
 
 static void test_args_ok(void) {
   spc_args a;
-  PARSE_OK(&a, "--root", "/r", "add-path", "c1", "/h:/c", "/h2:/c2:ro",
+  PARSE_OK(&a, v1, "--root", "/r", "add-path", "c1", "/h:/c", "/h2:/c2:ro",
            "--pid", "42");
   CU_ASSERT_EQUAL(a.cmd->cmd, SPC_CMD_ADD);
   CU_ASSERT_STRING_EQUAL(a.root, "/r");
@@ -49,7 +46,7 @@ static void test_args_ok(void) {
   CU_ASSERT_STRING_EQUAL(a.args[0], "c1");
   CU_ASSERT_STRING_EQUAL(a.args[2], "/h2:/c2:ro");
 
-  PARSE_OK(&a, "--state-dir", "/s", "--plugin", "p.so", "--id", "x1",
+  PARSE_OK(&a, v2, "--state-dir", "/s", "--plugin", "p.so", "--id", "x1",
            "--persist", "hook", "poststop");
   CU_ASSERT_EQUAL(a.cmd->cmd, SPC_CMD_HOOK);
   CU_ASSERT(a.persist);
@@ -57,21 +54,22 @@ static void test_args_ok(void) {
   CU_ASSERT_STRING_EQUAL(a.plugin, "p.so");
   CU_ASSERT_STRING_EQUAL(a.args[0], "poststop");
 
-  PARSE_OK(&a, "hook");
+  PARSE_OK(&a, v3, "hook");
   CU_ASSERT_EQUAL(a.nargs, 0);
-  PARSE_OK(&a, "list-path", "--json", "c.1-x_y");
+  PARSE_OK(&a, v4, "list-path", "--json", "c.1-x_y");
   CU_ASSERT(a.json);
-  PARSE_OK(&a, "--help");
+  PARSE_OK(&a, v5, "--help");
   CU_ASSERT(a.help);
   CU_ASSERT_PTR_NULL(a.cmd);
   /* --help of a command skips the argument checks. */
-  PARSE_OK(&a, "add-path", "--help");
+  PARSE_OK(&a, v6, "add-path", "--help");
   CU_ASSERT(a.help);
   CU_ASSERT_EQUAL(a.cmd->cmd, SPC_CMD_ADD);
-  PARSE_OK(&a, "help", "delete");
+  PARSE_OK(&a, v7, "help", "delete");
   /* "--" ends the options. */
-  PARSE_OK(&a, "remove-path", "c1", "--", "/c");
-  CU_ASSERT_EQUAL(a.nargs, 2);
+  PARSE_OK(&a, v8, "remove-path", "c1", "--", "/c");
+  CU_ASSERT_EQUAL_FATAL(a.nargs, 2);
+  CU_ASSERT_STRING_EQUAL(a.args[1], "/c");
 }
 
 static void test_args_bad(void) {
