@@ -148,6 +148,17 @@ static int lock_and_load(sp_ctx *ctx, const char *id, locked *l,
                          "operation; delete the container", id) : 0;
 }
 
+/* Same, for calls that need an existing container: asking about an
+ * unknown id must leave nothing behind, so its lock file goes again (held:
+ * a waiter notices the unlink and retries on a new file). */
+static int lock_and_load_existing(sp_ctx *ctx, const char *id, locked *l,
+                                  sp_error *err) {
+  int r = lock_and_load(ctx, id, l, err);
+  if (r == 0 && !l->exists)
+    sp_state_lock_unlink(ctx->state_dirfd, id);
+  return r;
+}
+
 /* The intent: the paths an add or remove is about to touch, written before
  * the first mount and removed after the state is saved.  Only the death of
  * the process must be survived, so it is not fsync'd. */
@@ -400,7 +411,7 @@ static int reconcile(sp_ctx *ctx, const struct sharedpath_container *c,
 /* Lock, load and recover: the start of every call that changes a container. */
 static int begin(sp_ctx *ctx, const struct sharedpath_container *c,
                  locked *l, sp_error *err) {
-  int r = lock_and_load(ctx, c->id, l, err);
+  int r = lock_and_load_existing(ctx, c->id, l, err);
   if (r < 0)
     return r;
   if (!l->exists)
@@ -694,7 +705,7 @@ int sp_list(sp_ctx *ctx, const char *id, char **out, sp_error *err) {
   if ((r = sp_id_validate(id, err)) < 0)
     return r;
   _cleanup_locked_ locked l;
-  if ((r = lock_and_load(ctx, id, &l, err)) < 0)
+  if ((r = lock_and_load_existing(ctx, id, &l, err)) < 0)
     return r;
   if (!l.exists)
     return sp_fail(err, -ENOENT, "container '%s' is unknown", id);

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* OCI JSON the command reads and edits: the container state a runtime
+ * passes to hooks, and the hooks section of a bundle's config.json. */
+#ifndef SPC_OCI_H
+#define SPC_OCI_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "util.h"
+
+/* Annotations an engine can set to drive the hook (podman, iSulad). */
+#define SPC_ANNOTATION_ID "io.sharedpath.id"
+#define SPC_ANNOTATION_PERSIST "io.sharedpath.persist"
+
+static inline void spc_json_putp(json_object **o) {
+  if (*o)
+    json_object_put(*o);
+}
+#define _cleanup_json_ __attribute__((cleanup(spc_json_putp)))
+
+/* Parse text as exactly one JSON object (trailing data is an error). */
+int spc_json_object_parse(const char *text, const char *what,
+                          json_object **out, spc_err *e);
+
+/* The OCI state (runtime-spec "state"), the fields hooks use. */
+typedef struct spc_oci_state {
+  char *id;
+  char *status;   /* creating, created, running, stopped */
+  char *bundle;   /* may be NULL */
+  pid_t pid;      /* 0 when absent (stopped) */
+  char *sp_id;    /* annotation io.sharedpath.id, or NULL */
+  bool persist;   /* annotation io.sharedpath.persist == "true" */
+} spc_oci_state;
+
+int spc_oci_state_parse(const char *text, spc_oci_state *st, spc_err *e);
+void spc_oci_state_free(spc_oci_state *st);
+
+/* A string annotation of an OCI config or state object, or NULL. */
+const char *spc_oci_annotation(json_object *o, const char *key);
+
+/* The hooks oci-prepare installs.  argv_prefix: everything before the
+ * stage ("sharedpath", "--root", R, ...); persist adds --persist to the
+ * poststop hook. */
+typedef struct spc_hook_spec {
+  const char *path;               /* absolute path of the sharedpath binary */
+  const char *const *argv_prefix; /* NULL-terminated */
+} spc_hook_spec;
+
+/* Replace our hooks (an entry whose args[0] is "sharedpath" and which has
+ * a "hook" argument) in config's createRuntime, poststart and poststop
+ * lists with fresh ones; other hooks stay as they are.  config is edited
+ * in place; on error it may be half edited (callers work on a copy). */
+int spc_oci_set_hooks(json_object *config, const spc_hook_spec *h,
+                      bool persist, spc_err *e);
+
+#endif
