@@ -8,6 +8,7 @@
 #include "nsexec.h"
 #include "spec.h"
 #include "state.h"
+#include "statecache.h"
 
 #define SP_DEFAULT_TMPFS_SIZE (8ull << 20)
 
@@ -48,6 +49,7 @@ void sp_ctx_free(sp_ctx *ctx) {
     return;
   if (ctx->state_dirfd >= 0)
     close(ctx->state_dirfd);
+  sp_state_cache_free(ctx->state_cache);
   free(ctx);
 }
 
@@ -100,7 +102,8 @@ int sp_ctx_new(const struct sharedpath_host *host, sp_ctx **out,
     ctx->log = host->log;
     ctx->log_data = host->log_data;
   }
-  if ((r = mkdir_p_private(ctx->state_dir, err)) < 0)
+  if ((r = sp_state_cache_new(&ctx->state_cache, err)) < 0 ||
+      (r = mkdir_p_private(ctx->state_dir, err)) < 0)
     goto fail;
   ctx->state_dirfd = open(ctx->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (ctx->state_dirfd < 0) {
@@ -151,7 +154,8 @@ static int lock_and_load(sp_ctx *ctx, const char *id, locked *l,
   int r = sp_state_lock(ctx->state_dirfd, id, &l->lockfd, err);
   if (r < 0)
     return r;
-  return sp_state_load(ctx->state_dirfd, id, &l->st, &l->exists, err);
+  return sp_state_load_cached(ctx->state_cache, ctx->state_dirfd, id, &l->st,
+                              &l->exists, err);
 }
 
 int sp_create(sp_ctx *ctx, const char *id, const char *spec, char **out,
@@ -170,7 +174,9 @@ int sp_create(sp_ctx *ctx, const char *id, const char *spec, char **out,
     return r;
   if ((r = sp_container_dirs_create(ctx, id, err)) < 0)
     return r;
-  if (!l.exists && (r = sp_state_save(ctx->state_dirfd, id, &l.st, err)) < 0)
+  if (!l.exists && (r = sp_state_save_cached(ctx->state_cache,
+                                             ctx->state_dirfd, id, &l.st,
+                                             err)) < 0)
     return r;
   sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: created %s", id, source);
   *out = TAKE_PTR(edited);
@@ -446,7 +452,8 @@ int sp_add(sp_ctx *ctx, const struct sharedpath_container *c,
   for (size_t i = 0; i < n && r == 0; i++)
     r = sp_state_append(&l.st, &binds[i], err);
   if (r == 0)
-    r = sp_state_save(ctx->state_dirfd, c->id, &l.st, err);
+    r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd, c->id,
+                             &l.st, err);
   if (r < 0) {
     while (l.st.n > before)
       sp_state_remove_at(&l.st, l.st.n - 1);
@@ -540,7 +547,8 @@ int sp_remove(sp_ctx *ctx, const struct sharedpath_container *c,
       detached[i] = true;
   }
   if (r == 0)
-    r = sp_state_save(ctx->state_dirfd, c->id, &next, err);
+    r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd, c->id,
+                             &next, err);
   if (r < 0) {
     /* Put back what we took: host side first, then the container side. */
     for (size_t i = 0; i < n; i++)
@@ -609,6 +617,7 @@ int sp_delete(sp_ctx *ctx, const struct sharedpath_container *c,
   }
   if ((r = sp_container_dirs_remove(ctx, c->id, err)) < 0)
     return sp_wrap(err, "deleting container '%s'", c->id);
+  sp_state_cache_forget(ctx->state_cache, c->id);
   if ((r = sp_state_unlink(ctx->state_dirfd, c->id, err)) < 0)
     return r;
   sp_state_lock_unlink(ctx->state_dirfd, c->id);

@@ -314,6 +314,13 @@ int sp_state_unlink(int dirfd, const char *id, sp_error *err) {
   return 0;
 }
 
+int sp_state_stat(int dirfd, const char *id, struct stat *sb) {
+  char name[SP_ID_MAX + 16];
+  if (state_name(name, sizeof(name), id, "json") < 0)
+    return -ENAMETOOLONG;
+  return fstatat(dirfd, name, sb, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
 int sp_state_lock(int dirfd, const char *id, int *lockfd, sp_error *err) {
   char name[SP_ID_MAX + 16];
   if (state_name(name, sizeof(name), id, "lock") < 0)

@@ -8,6 +8,7 @@
 void register_rules_suite(void);
 void register_spec_suite(void);
 void register_state_suite(void);
+void register_statecache_suite(void);
 void register_abi_suite(void);
 
 #define ADD(suite, fn) CU_add_test(suite, #fn, fn)
