@@ -440,33 +440,22 @@ static int measure(sim *s, const bench_opts *o, point *pt, char *msg,
   if (!v)
     return fail(msg, msgsz, -ENOMEM, "out of memory");
   double *va = v, *vr = v + n, *vfa = v + 2 * n, *vfr = v + 3 * n;
-  for (size_t i = 0; i < o->warmup + n; i++) {
-    double t[5];
-    bool plugin_first = i & 1;
-    for (int k = 0; k < 2; k++) {
-      bool plug = (k == 0) == plugin_first;
-      t[0] = now_us();
-      r = plug ? sph_add(&s->plugin, &d, &add_spec, 1, &e) : floor_add(&f);
-      t[1] = now_us();
+  /* Each round: add then remove, plugin and floor in alternating order. */
+  double *samples[2][2] = {{vfa, va}, {vfr, vr}}; /* [remove][plugin] */
+  for (size_t i = 0; i < o->warmup + n; i++)
+    for (int step = 0; step < 4; step++) {
+      bool rm = step >= 2, plug = (step & 1) == (int)(i & 1);
+      double t0 = now_us();
+      r = plug ? (rm ? sph_remove(&s->plugin, &d, &rm_spec, 1, &e)
+                     : sph_add(&s->plugin, &d, &add_spec, 1, &e))
+               : (rm ? floor_remove(&f) : floor_add(&f));
+      double t1 = now_us();
       if (r < 0)
-        return fail(msg, msgsz, r, "%s add: %s", plug ? "plugin" : "floor",
-                    plug ? e.message : "");
+        return fail(msg, msgsz, r, "%s %s: %s", plug ? "plugin" : "floor",
+                    rm ? "remove" : "add", plug ? e.message : "");
       if (i >= o->warmup)
-        (plug ? va : vfa)[i - o->warmup] = t[1] - t[0];
+        samples[rm][plug][i - o->warmup] = t1 - t0;
     }
-    for (int k = 0; k < 2; k++) {
-      bool plug = (k == 0) == plugin_first;
-      t[0] = now_us();
-      r = plug ? sph_remove(&s->plugin, &d, &rm_spec, 1, &e)
-               : floor_remove(&f);
-      t[1] = now_us();
-      if (r < 0)
-        return fail(msg, msgsz, r, "%s remove: %s", plug ? "plugin" : "floor",
-                    plug ? e.message : "");
-      if (i >= o->warmup)
-        (plug ? vr : vfr)[i - o->warmup] = t[1] - t[0];
-    }
-  }
   pt->rounds = (unsigned int)n;
   pt->add = stats_of(va, n);
   pt->rm = stats_of(vr, n);

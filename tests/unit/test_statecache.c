@@ -10,14 +10,6 @@
 #include "statecache.h"
 #include "unit.h"
 
-static void add(sp_state *st, const char *spec) {
-  sp_bind b;
-  sp_error e = {0};
-  CU_ASSERT_EQUAL_FATAL(sp_bind_parse(spec, false, &b, &e), 0);
-  CU_ASSERT_EQUAL_FATAL(sp_hash_hex(b.host, b.hash, &e), 0);
-  CU_ASSERT_EQUAL_FATAL(sp_state_append(st, &b, &e), 0);
-  sp_bind_clear(&b);
-}
 
 static void test_cache(void) {
   char dir[] = "/tmp/sp-unit-cache.XXXXXX";
@@ -30,7 +22,7 @@ static void test_cache(void) {
   bool exists = true;
   CU_ASSERT_EQUAL(sp_state_load_cached(c, dfd, "c1", &back, &exists, &e), 0);
   CU_ASSERT(!exists);
-  add(&st, "/data/a:/mnt/a");
+  unit_state_add(&st, "/data/a:/mnt/a");
   CU_ASSERT_EQUAL(sp_state_save_cached(c, dfd, "c1", &st, &e), 0);
   CU_ASSERT_EQUAL(sp_state_load_cached(c, dfd, "c1", &back, &exists, &e), 0);
   CU_ASSERT(exists);
@@ -38,7 +30,7 @@ static void test_cache(void) {
   sp_state_free(&back);
 
   /* Another writer (plain sp_state_save: a new file by rename). */
-  add(&st, "/data/b:/mnt/b");
+  unit_state_add(&st, "/data/b:/mnt/b");
   CU_ASSERT_EQUAL(sp_state_save(dfd, "c1", &st, &e), 0);
   CU_ASSERT_EQUAL(sp_state_load_cached(c, dfd, "c1", &back, &exists, &e), 0);
   CU_ASSERT_EQUAL(back.n, 2);
