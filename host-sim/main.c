@@ -18,6 +18,8 @@ static void usage(FILE *f) {
   fprintf(f,
 "Usage: sharedpath-sim [--plugin PATH] [--quiet] demo\n"
 "       sharedpath-sim [--plugin PATH] [--quiet] run FILE...\n"
+"       sharedpath-sim [--plugin PATH] bench [--containers N] [--paths M]\n"
+"                      [--json] [--sweep]   (bench --help for more)\n"
 "\n"
 "An engine stand-in for sharedpath plugins.  It enters a private mount\n"
 "namespace (/ made rprivate), puts its shared root, state dir, host data\n"
@@ -30,6 +32,9 @@ static void usage(FILE *f) {
 "                and a read-only directory, check them inside, write on\n"
 "                both sides, remove, restart, delete; printing each step\n"
 "  run FILE...   run scenario files (syntax: host-sim/README.md)\n"
+"  bench         time add-path and remove-path through the plugin against\n"
+"                the same kernel work in plain code and against mount(8) +\n"
+"                nsenter(1), with N containers of M paths (BENCHMARKS.md)\n"
 "\n"
 "Options:\n"
 "  --plugin PATH     plugin to load for 'load $PLUGIN' and the demo\n"
@@ -92,12 +97,13 @@ int main(int argc, char **argv) {
   }
   const char *cmd = argv[optind++];
   bool demo = !strcmp(cmd, "demo");
-  if (!demo && strcmp(cmd, "run")) {
+  bool bench = !strcmp(cmd, "bench");
+  if (!demo && !bench && strcmp(cmd, "run")) {
     fprintf(stderr, "sharedpath-sim: unknown command '%s' (try --help)\n",
             cmd);
     return 2;
   }
-  if (!demo && optind >= argc) {
+  if (!demo && !bench && optind >= argc) {
     fprintf(stderr, "sharedpath-sim: run needs a scenario FILE\n");
     return 2;
   }
@@ -108,6 +114,9 @@ int main(int argc, char **argv) {
   if (realpath(s.plugin_path, abs))
     snprintf(s.plugin_path, sizeof(s.plugin_path), "%s", abs);
 
+  /* The bench sets up a fresh sim for each point it measures. */
+  if (bench)
+    return sim_bench_main(&s, argc - optind + 1, argv + optind - 1);
   char msg[512];
   if (sim_setup(&s, msg, sizeof(msg)) < 0) {
     fprintf(stderr, "sharedpath-sim: %s\n", msg);

@@ -37,4 +37,7 @@ void sim_teardown(sim *s);
 int sim_run_text(sim *s, const char *name, const char *text);
 int sim_run_file(sim *s, const char *path);
 extern const char sim_demo_scenario[];
+/* `bench [options]`: argv[0] is "bench".  Sets up (and tears down) its own
+ * sim per measured point.  Exit status: 0, 1 on failure, 2 on usage. */
+int sim_bench_main(sim *s, int argc, char **argv);
 #endif

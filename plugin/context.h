@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* One plugin instance (init..fini).  Immutable after init, so callbacks on
- * many threads share it without locks; per-container exclusion is flock. */
+ * many threads share it without locks (the state cache it points to locks
+ * itself); per-container exclusion is flock. */
 #ifndef SP_CONTEXT_H
 #define SP_CONTEXT_H
 #include <limits.h>
@@ -14,6 +15,8 @@ typedef struct sp_ctx {
   char midpath[PATH_MAX];   /* <root>/midpath: staging binds, 0700 */
   char state_dir[PATH_MAX];
   int state_dirfd;
+  /* Last known state per container; has its own lock. */
+  struct sp_state_cache *state_cache;
   uint32_t max_paths;
   uint32_t flags;
   uint64_t tmpfs_size;

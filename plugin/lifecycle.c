@@ -8,6 +8,7 @@
 #include "nsexec.h"
 #include "spec.h"
 #include "state.h"
+#include "statecache.h"
 
 #define SP_DEFAULT_TMPFS_SIZE (8ull << 20)
 /* Paths in one add/remove call: the limit per container bounds it anyway. */
@@ -34,6 +35,7 @@ void sp_ctx_free(sp_ctx *ctx) {
     return;
   if (ctx->state_dirfd >= 0)
     close(ctx->state_dirfd);
+  sp_state_cache_free(ctx->state_cache);
   free(ctx);
 }
 
@@ -86,7 +88,8 @@ int sp_ctx_new(const struct sharedpath_host *host, sp_ctx **out,
     ctx->log = host->log;
     ctx->log_data = host->log_data;
   }
-  if ((r = sp_mkdir_p(ctx->state_dir, 0700, err)) < 0)
+  if ((r = sp_state_cache_new(&ctx->state_cache, err)) < 0 ||
+      (r = sp_mkdir_p(ctx->state_dir, 0700, err)) < 0)
     goto fail;
   ctx->state_dirfd = open(ctx->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (ctx->state_dirfd < 0) {
@@ -140,7 +143,8 @@ static int lock_and_load(sp_ctx *ctx, const char *id, locked *l,
   int r = sp_state_lock(ctx->state_dirfd, id, &l->lockfd, err);
   if (r < 0)
     return r;
-  if ((r = sp_state_load(ctx->state_dirfd, id, &l->st, &l->exists, err)) < 0)
+  if ((r = sp_state_load_cached(ctx->state_cache, ctx->state_dirfd, id, &l->st,
+                                 &l->exists, err)) < 0)
     return r;
   r = sp_state_load_file(ctx->state_dirfd, id, SP_INTENT_EXT, &l->intent,
                          &l->has_intent, err);
@@ -191,7 +195,9 @@ int sp_create(sp_ctx *ctx, const char *id, const char *spec, char **out,
     return r;
   if ((r = sp_container_dirs_create(ctx, id, err)) < 0)
     return r;
-  if (!l.exists && (r = sp_state_save(ctx->state_dirfd, id, &l.st, err)) < 0)
+  if (!l.exists && (r = sp_state_save_cached(ctx->state_cache,
+                                             ctx->state_dirfd, id, &l.st,
+                                             err)) < 0)
     return r;
   sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: created %s", id, source);
   *out = TAKE_PTR(edited);
@@ -567,7 +573,8 @@ int sp_add(sp_ctx *ctx, const struct sharedpath_container *c,
   for (size_t i = 0; i < n && r == 0; i++)
     r = sp_state_append(&l.st, &binds[i], err);
   if (r == 0)
-    r = sp_state_save(ctx->state_dirfd, c->id, &l.st, err);
+    r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd, c->id,
+                             &l.st, err);
   if (r == 0) {
     intent_clear(ctx, c->id);
     sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: added %zu path(s)%s",
@@ -662,7 +669,8 @@ int sp_remove(sp_ctx *ctx, const struct sharedpath_container *c,
     detached[i] = true;
     r = sp_host_detach(ctx, c->id, gone[i].hash, err);
   }
-  if (r == 0 && (r = sp_state_save(ctx->state_dirfd, c->id, &next, err)) == 0) {
+  if (r == 0 && (r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd,
+                                          c->id, &next, err)) == 0) {
     intent_clear(ctx, c->id);
     sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: removed %zu path(s)",
            c->id, n);
@@ -748,6 +756,7 @@ int sp_delete(sp_ctx *ctx, const struct sharedpath_container *c,
   }
   if ((r = sp_container_dirs_remove(ctx, c->id, err)) < 0)
     return sp_wrap(err, "deleting container '%s'", c->id);
+  sp_state_cache_forget(ctx->state_cache, c->id);
   if ((r = sp_state_unlink_file(ctx->state_dirfd, c->id, SP_INTENT_EXT, false,
                                 err)) < 0 ||
       (r = sp_state_unlink(ctx->state_dirfd, c->id, err)) < 0)

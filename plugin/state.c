@@ -176,34 +176,90 @@ int sp_state_parse(const char *text, size_t len, const char *id,
   return 0;
 }
 
+/* Append s as a JSON string at o, escaped as json-c does with
+ * JSON_C_TO_STRING_NOSLASHESCAPE (bytes >= 0x80 pass through).  Needs at
+ * most 6 * strlen(s) + 2 bytes. */
+static char *put_string(char *o, const char *s) {
+  static const char hex[] = "0123456789abcdef";
+  *o++ = '"';
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    char c = 0;
+    switch (*p) {
+    case '"': c = '"'; break;
+    case '\\': c = '\\'; break;
+    case '\b': c = 'b'; break;
+    case '\f': c = 'f'; break;
+    case '\n': c = 'n'; break;
+    case '\r': c = 'r'; break;
+    case '\t': c = 't'; break;
+    }
+    if (c) {
+      *o++ = '\\';
+      *o++ = c;
+    } else if (*p < 0x20) {
+      memcpy(o, "\\u00", 4);
+      o[4] = hex[*p >> 4];
+      o[5] = hex[*p & 0xf];
+      o += 6;
+    } else {
+      *o++ = (char)*p;
+    }
+  }
+  *o++ = '"';
+  return o;
+}
+
+/* Append a, b, c and d (punctuation, newlines, indentation, keys). */
+static char *put_fields(char *o, const char *a, const char *b, const char *c,
+                        const char *d) {
+  const char *v[] = {a, b, c, d};
+  for (size_t i = 0; i < 4; i++) {
+    size_t n = strlen(v[i]);
+    memcpy(o, v[i], n);
+    o += n;
+  }
+  return o;
+}
+
+/* Written directly rather than through a json-c tree: building one object
+ * (and hash table) per path cost ~11 us per save at 20 paths, measured by
+ * `sharedpath-sim bench`.  The text is byte for byte what json-c prints for
+ * the same tree (PLAIN or PRETTY, NOSLASHESCAPE), and sp_state_parse still
+ * reads it with json-c. */
 int sp_state_to_json(const sp_state *st, const char *id, bool pretty,
                      char **out, sp_error *err) {
-  _cleanup_json_ json_object *root = json_object_new_object();
-  json_object *paths = json_object_new_array();
-  if (!root || !paths) {
-    put_json(&paths);
+  const char *nl = pretty ? "\n" : "", *i1 = pretty ? "  " : "",
+             *i2 = pretty ? "    " : "", *i3 = pretty ? "      " : "";
+  /* Worst case: every byte of a string escaped to 6; 128 per line of
+   * punctuation, keys and indentation. */
+  size_t cap = 6 * strlen(id) + 256;
+  for (size_t i = 0; i < st->n; i++)
+    cap += 6 * (strlen(st->paths[i].host) + strlen(st->paths[i].ctr)) +
+           SP_HASH_HEX_LEN + 8 * 128;
+  char *text = malloc(cap), *o = text;
+  if (!text)
     return sp_fail(err, -ENOMEM, "out of memory");
-  }
-  json_object_object_add(root, "version", json_object_new_int(SP_STATE_VERSION));
-  json_object_object_add(root, "id", json_object_new_string(id));
-  json_object_object_add(root, "paths", paths);
+  o += sprintf(o, "{%s%s\"version\":%d,%s%s\"id\":", nl, i1, SP_STATE_VERSION,
+               nl, i1);
+  o = put_string(o, id);
+  o = put_fields(o, ",", nl, i1, "\"paths\":[");
   for (size_t i = 0; i < st->n; i++) {
     const sp_bind *b = &st->paths[i];
-    json_object *e = json_object_new_object();
-    if (!e)
-      return sp_fail(err, -ENOMEM, "out of memory");
-    json_object_object_add(e, "host", json_object_new_string(b->host));
-    json_object_object_add(e, "container", json_object_new_string(b->ctr));
-    json_object_object_add(e, "options",
-                           json_object_new_string(sp_opts_string(&b->opts)));
-    json_object_object_add(e, "hash", json_object_new_string(b->hash));
-    json_object_array_add(paths, e);
+    o = put_fields(o, i ? "," : "", nl, i2, "{");
+    o = put_fields(o, nl, i3, "\"host\":", "");
+    o = put_string(o, b->host);
+    o = put_fields(o, ",", nl, i3, "\"container\":");
+    o = put_string(o, b->ctr);
+    o = put_fields(o, ",", nl, i3, "\"options\":");
+    o = put_string(o, sp_opts_string(&b->opts));
+    o = put_fields(o, ",", nl, i3, "\"hash\":");
+    o = put_string(o, b->hash);
+    o = put_fields(o, nl, i2, "}", "");
   }
-  const char *s = json_object_to_json_string_ext(
-      root, (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
-                JSON_C_TO_STRING_NOSLASHESCAPE);
-  if (!s || !(*out = strdup(s)))
-    return sp_fail(err, -ENOMEM, "out of memory");
+  o = put_fields(o, nl, i1, "]", nl);
+  *o++ = '}';
+  *o = '\0';
+  *out = text;
   return 0;
 }
 
@@ -330,6 +386,13 @@ int sp_state_unlink_file(int dirfd, const char *id, const char *ext,
   if (durable && fsync(dirfd) < 0)
     return sp_fail_errno(err, -errno, "cannot fsync the state dir");
   return 0;
+}
+
+int sp_state_stat(int dirfd, const char *id, struct stat *sb) {
+  char name[SP_ID_MAX + 16];
+  if (state_name(name, sizeof(name), id, "json") < 0)
+    return -ENAMETOOLONG;
+  return fstatat(dirfd, name, sb, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
 int sp_state_lock(int dirfd, const char *id, int *lockfd, sp_error *err) {

@@ -3,6 +3,8 @@
  * <state_dir>/<id>.lock, replaced atomically. */
 #ifndef SP_STATE_H
 #define SP_STATE_H
+#include <sys/stat.h>
+
 #include "rules.h"
 
 #define SP_STATE_VERSION 1
@@ -33,6 +35,8 @@ int sp_state_load(int dirfd, const char *id, sp_state *st, bool *exists,
 int sp_state_save(int dirfd, const char *id, const sp_state *st,
                   sp_error *err) SP_HIDDEN;
 int sp_state_unlink(int dirfd, const char *id, sp_error *err) SP_HIDDEN;
+/* lstat of <id>.json: 0 or -errno (for sp_state_cache). */
+int sp_state_stat(int dirfd, const char *id, struct stat *sb) SP_HIDDEN;
 
 /* The same for any file <id>.<ext> of the state format.  durable=false
  * skips the fsyncs: enough for files that only need to survive the death

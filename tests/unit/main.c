@@ -9,6 +9,7 @@ int main(void) {
   register_rules_suite();
   register_spec_suite();
   register_state_suite();
+  register_statecache_suite();
   register_abi_suite();
   CU_basic_set_mode(CU_BRM_VERBOSE);
   CU_basic_run_tests();

@@ -10,7 +10,7 @@
 
 #define H_DATA "c4db6b731db6996033c01719ded3faf48b063744886ca3c9a68314738f1f66f5"
 
-static void add(sp_state *st, const char *spec) {
+void unit_state_add(sp_state *st, const char *spec) {
   sp_bind b;
   sp_error e = {0};
   CU_ASSERT_EQUAL_FATAL(sp_bind_parse(spec, false, &b, &e), 0);
@@ -18,6 +18,8 @@ static void add(sp_state *st, const char *spec) {
   CU_ASSERT_EQUAL_FATAL(sp_state_append(st, &b, &e), 0);
   sp_bind_clear(&b);
 }
+/* The short name this file uses. */
+#define add unit_state_add
 
 static void test_round_trip(void) {
   sp_state st = {0}, back = {0};

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#include <pthread.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "statecache.h"
+
+#define BUCKETS 256u
+
+typedef struct file_id {
+  dev_t dev;
+  ino_t ino;
+  off_t size;
+  struct timespec mtim, ctim;
+} file_id;
+
+typedef struct entry {
+  struct entry *next;
+  char id[SP_ID_MAX + 1];
+  file_id fid;
+  sp_state st;
+} entry;
+
+struct sp_state_cache {
+  pthread_mutex_t lock;
+  entry *bucket[BUCKETS];
+};
+
+static file_id file_id_of(const struct stat *sb) {
+  return (file_id){sb->st_dev, sb->st_ino, sb->st_size, sb->st_mtim,
+                   sb->st_ctim};
+}
+
+static bool same_file(const file_id *a, const file_id *b) {
+  return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+         a->mtim.tv_sec == b->mtim.tv_sec &&
+         a->mtim.tv_nsec == b->mtim.tv_nsec &&
+         a->ctim.tv_sec == b->ctim.tv_sec &&
+         a->ctim.tv_nsec == b->ctim.tv_nsec;
+}
+
+static entry **slot(sp_state_cache *c, const char *id) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (const unsigned char *p = (const unsigned char *)id; *p; p++)
+    h = (h ^ *p) * 16777619u;
+  entry **e = &c->bucket[h % BUCKETS];
+  while (*e && strcmp((*e)->id, id) != 0)
+    e = &(*e)->next;
+  return e;
+}
+
+static void entry_free(entry *e) {
+  sp_state_free(&e->st);
+  free(e);
+}
+
+int sp_state_cache_new(sp_state_cache **out, sp_error *err) {
+  sp_state_cache *c = calloc(1, sizeof(*c));
+  if (!c)
+    return sp_fail(err, -ENOMEM, "out of memory");
+  pthread_mutex_init(&c->lock, NULL);
+  *out = c;
+  return 0;
+}
+
+void sp_state_cache_free(sp_state_cache *c) {
+  if (!c)
+    return;
+  for (size_t i = 0; i < BUCKETS; i++)
+    for (entry *e = c->bucket[i], *next; e; e = next) {
+      next = e->next;
+      entry_free(e);
+    }
+  pthread_mutex_destroy(&c->lock);
+  free(c);
+}
+
+void sp_state_cache_forget(sp_state_cache *c, const char *id) {
+  pthread_mutex_lock(&c->lock);
+  entry **e = slot(c, id), *gone = *e;
+  if (gone)
+    *e = gone->next;
+  pthread_mutex_unlock(&c->lock);
+  if (gone)
+    entry_free(gone);
+}
+
+/* Remember st as the content of the file with identity sb.  On any
+ * failure the entry is dropped: the cache only ever saves work. */
+static void remember(sp_state_cache *c, const char *id, const struct stat *sb,
+                     const sp_state *st) {
+  entry *n = calloc(1, sizeof(*n));
+  if (!n || strlen(id) > SP_ID_MAX || sp_state_copy(st, &n->st, NULL) < 0) {
+    free(n);
+    sp_state_cache_forget(c, id);
+    return;
+  }
+  strcpy(n->id, id);
+  n->fid = file_id_of(sb);
+  pthread_mutex_lock(&c->lock);
+  entry **e = slot(c, id), *old = *e;
+  n->next = old ? old->next : NULL;
+  *e = n;
+  pthread_mutex_unlock(&c->lock);
+  if (old)
+    entry_free(old);
+}
+
+int sp_state_load_cached(sp_state_cache *c, int dirfd, const char *id,
+                         sp_state *st, bool *exists, sp_error *err) {
+  struct stat before;
+  if (sp_state_stat(dirfd, id, &before) == 0 && S_ISREG(before.st_mode)) {
+    file_id fid = file_id_of(&before);
+    pthread_mutex_lock(&c->lock);
+    entry *e = *slot(c, id);
+    int r = e && same_file(&e->fid, &fid) ? sp_state_copy(&e->st, st, NULL)
+                                          : -ENOENT;
+    pthread_mutex_unlock(&c->lock);
+    if (r == 0) {
+      *exists = true;
+      return 0;
+    }
+  }
+  int r = sp_state_load(dirfd, id, st, exists, err);
+  if (r < 0 || !*exists) {
+    sp_state_cache_forget(c, id);
+    return r;
+  }
+  /* Remember only if the file read is still the one stat'ed before. */
+  struct stat after;
+  if (sp_state_stat(dirfd, id, &after) == 0) {
+    file_id a = file_id_of(&before), b = file_id_of(&after);
+    if (same_file(&a, &b)) {
+      remember(c, id, &after, st);
+      return 0;
+    }
+  }
+  sp_state_cache_forget(c, id);
+  return 0;
+}
+
+int sp_state_save_cached(sp_state_cache *c, int dirfd, const char *id,
+                         const sp_state *st, sp_error *err) {
+  int r = sp_state_save(dirfd, id, st, err);
+  struct stat sb;
+  if (r == 0 && sp_state_stat(dirfd, id, &sb) == 0)
+    remember(c, id, &sb, st);
+  else
+    sp_state_cache_forget(c, id);
+  return r;
+}

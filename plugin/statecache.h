@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The last state each container's file was seen to hold, so that an add or
+ * remove does not re-read and re-validate every path of the container on
+ * each call (json-c parse + a SHA-256 per entry: ~30 us at 20 paths, the
+ * largest cost that grew with paths; see BENCHMARKS.md).
+ *
+ * An entry is used only while the file on disk is the very one it was
+ * taken from: same device, inode, size, mtime and ctime.  Every writer
+ * replaces the file by rename (a new inode), so a write by another process
+ * or a hand edit shows as a different identity and the file is read again.
+ * Callers hold the container's lock, as for sp_state_load/sp_state_save. */
+#ifndef SP_STATECACHE_H
+#define SP_STATECACHE_H
+#include "state.h"
+
+typedef struct sp_state_cache sp_state_cache;
+
+int sp_state_cache_new(sp_state_cache **out, sp_error *err) SP_HIDDEN;
+void sp_state_cache_free(sp_state_cache *c) SP_HIDDEN;
+
+/* sp_state_load, answered from the cache when the file is unchanged. */
+int sp_state_load_cached(sp_state_cache *c, int dirfd, const char *id,
+                         sp_state *st, bool *exists,
+                         sp_error *err) SP_HIDDEN;
+/* sp_state_save, remembering what was written. */
+int sp_state_save_cached(sp_state_cache *c, int dirfd, const char *id,
+                         const sp_state *st, sp_error *err) SP_HIDDEN;
+/* Drop what is known about id (after its state file is removed). */
+void sp_state_cache_forget(sp_state_cache *c, const char *id) SP_HIDDEN;
+#endif
