@@ -73,9 +73,11 @@ int expect_consistent(line_ctx *l, const char *id) {
     return 1;
   int rc = 0;
   char p[PATH_MAX];
-  snprintf(p, sizeof(p), "%s/%s.intent", s->state, id);
-  if (access(p, F_OK) == 0)
-    rc = fail(l, "%s: an intent file is left (%s)", id, p);
+  /* The intent lives in the lock file while an operation runs. */
+  struct stat lk;
+  snprintf(p, sizeof(p), "%s/%s.lock", s->state, id);
+  if (stat(p, &lk) == 0 && lk.st_size != 0)
+    rc = fail(l, "%s: an intent is left in %s", id, p);
   size_t distinct = 0;
   for (int i = 0; i < n && !rc; i++) {
     bool seen_before = false;
@@ -393,7 +395,19 @@ int step_fault_walk(line_ctx *l) {
       int r = call_op(s, add, id, specs, n, &e);
       unsetenv("SHAREDPATH_FAULT");
       if (r == 0) {
+        /* Done.  Repeating it must be refused and change nothing, and
+         * finishes an intent a failed clear left (the last fault point). */
         done = true;
+        e = sph_error();
+        snapshot after;
+        snap(s, id, &after);
+        r = call_op(s, add, id, specs, n, &e);
+        if (r != (add ? -EEXIST : -ENOENT))
+          rc = fail(l, "repeating the completed operation gave %d, not -%s",
+                    r, add ? "EEXIST" : "ENOENT");
+        if (!rc)
+          rc = snap_compare(l, id, &after, true, "repeating it");
+        snap_free(&after);
       } else {
         char what[SHAREDPATH_ERROR_MESSAGE_MAX + 64];
         snprintf(what, sizeof(what), "after failing step %ld (%s)", point,

@@ -146,10 +146,15 @@ static int lock_and_load(sp_ctx *ctx, const char *id, locked *l,
   if ((r = sp_state_load_cached(ctx->state_cache, ctx->state_dirfd, id, &l->st,
                                  &l->exists, err)) < 0)
     return r;
-  r = sp_state_load_file(ctx->state_dirfd, id, SP_INTENT_EXT, &l->intent,
-                         &l->has_intent, err);
-  return r < 0 ? sp_wrap(err, "container '%s': cannot recover an interrupted "
-                         "operation; delete the container", id) : 0;
+  sp_error ierr = {0};
+  if (sp_intent_read(l->lockfd, id, &l->intent, &l->has_intent, &ierr) < 0) {
+    /* Written completely before the first mount: one that does not read
+     * back was cut short, and nothing was mounted for it. */
+    sp_log(ctx, SHAREDPATH_LOG_WARNING, "container %s: dropping an "
+           "unreadable intent (%s)", id, ierr.msg);
+    sp_intent_clear(l->lockfd);
+  }
+  return 0;
 }
 
 /* Same, for calls that need an existing container: asking about an
@@ -163,20 +168,19 @@ static int lock_and_load_existing(sp_ctx *ctx, const char *id, locked *l,
   return r;
 }
 
-/* The intent: the paths an add or remove is about to touch, written before
- * the first mount and removed after the state is saved.  Only the death of
- * the process must be survived, so it is not fsync'd. */
-static int intent_write(sp_ctx *ctx, const char *id, sp_bind *binds, size_t n,
-                        sp_error *err) {
+/* The intent: the paths an add or remove is about to touch, recorded
+ * before the first mount and cleared after the state is saved. */
+static int intent_write(const locked *l, const char *id, sp_bind *binds,
+                        size_t n, sp_error *err) {
   sp_state view = {.n = n, .cap = n, .paths = binds};
-  return sp_state_write_file(ctx->state_dirfd, id, SP_INTENT_EXT, &view, false,
-                             err);
+  return sp_intent_write(l->lockfd, id, &view, err);
 }
 
-static void intent_clear(sp_ctx *ctx, const char *id) {
-  sp_error e = {0};
-  if (sp_state_unlink_file(ctx->state_dirfd, id, SP_INTENT_EXT, false, &e) < 0)
-    sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: %s", id, e.msg);
+static void intent_clear(sp_ctx *ctx, const locked *l, const char *id) {
+  int r = sp_intent_clear(l->lockfd);
+  if (r < 0)
+    sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: cannot clear the "
+           "intent: %s", id, strerror(-r));
 }
 
 int sp_create(sp_ctx *ctx, const char *id, const char *spec, char **out,
@@ -408,7 +412,7 @@ static int reconcile(sp_ctx *ctx, const struct sharedpath_container *c,
   if (r < 0)
     return sp_wrap(err, "container '%s': recovering an interrupted operation",
                    id);
-  intent_clear(ctx, id);
+  intent_clear(ctx, l, id);
   sp_state_free(&l->intent);
   l->has_intent = false;
   return 0;
@@ -560,7 +564,7 @@ int sp_add(sp_ctx *ctx, const struct sharedpath_container *c,
     goto out;
   /* From here on every step is undone on failure; the intent covers the
    * death of the process in between. */
-  if ((r = intent_write(ctx, c->id, binds, n, err)) < 0)
+  if ((r = intent_write(&l, c->id, binds, n, err)) < 0)
     goto out;
   if ((r = host_attach_all(ctx, c->id, binds, n, created, &unclean, err)) < 0)
     goto undo;
@@ -576,7 +580,7 @@ int sp_add(sp_ctx *ctx, const struct sharedpath_container *c,
     r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd, c->id,
                              &l.st, err);
   if (r == 0) {
-    intent_clear(ctx, c->id);
+    intent_clear(ctx, &l, c->id);
     sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: added %zu path(s)%s",
            c->id, n, t.pid > 0 ? "" : " (applied at next start)");
     goto out;
@@ -595,7 +599,7 @@ undo_host:
   host_rollback(ctx, c->id, binds, created, n, &unclean);
 undo:
   if (!unclean)
-    intent_clear(ctx, c->id);
+    intent_clear(ctx, &l, c->id);
 out:
   sp_target_close(&t);
   binds_free(binds, n);
@@ -652,7 +656,7 @@ int sp_remove(sp_ctx *ctx, const struct sharedpath_container *c,
         sp_state_remove_at(&next, j);
         break;
       }
-  if ((r = intent_write(ctx, c->id, gone, n, err)) < 0)
+  if ((r = intent_write(&l, c->id, gone, n, err)) < 0)
     goto out;
   if (t.pid > 0) {
     if ((r = ctr_detach(ctx, &t, c->id, gone, n, &unclean, err)) < 0)
@@ -671,7 +675,7 @@ int sp_remove(sp_ctx *ctx, const struct sharedpath_container *c,
   }
   if (r == 0 && (r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd,
                                           c->id, &next, err)) == 0) {
-    intent_clear(ctx, c->id);
+    intent_clear(ctx, &l, c->id);
     sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: removed %zu path(s)",
            c->id, n);
     goto out;
@@ -698,7 +702,7 @@ int sp_remove(sp_ctx *ctx, const struct sharedpath_container *c,
   }
 undo:
   if (!unclean)
-    intent_clear(ctx, c->id);
+    intent_clear(ctx, &l, c->id);
 out:
   sp_target_close(&t);
   sp_state_free(&next);
@@ -736,8 +740,7 @@ int sp_delete(sp_ctx *ctx, const struct sharedpath_container *c,
     sp_log(ctx, SHAREDPATH_LOG_WARNING, "container %s: ignoring state on "
            "delete: %s", c->id, lerr.msg);
   sp_error ierr = {0};
-  sp_state_load_file(ctx->state_dirfd, c->id, SP_INTENT_EXT, &l.intent,
-                     &l.has_intent, &ierr);
+  sp_intent_read(l.lockfd, c->id, &l.intent, &l.has_intent, &ierr);
   sp_target t;
   if (target_for(c, &t, NULL) == 0 && t.pid > 0) {
     /* Take out the saved paths and any an interrupted add left behind. */
@@ -757,9 +760,7 @@ int sp_delete(sp_ctx *ctx, const struct sharedpath_container *c,
   if ((r = sp_container_dirs_remove(ctx, c->id, err)) < 0)
     return sp_wrap(err, "deleting container '%s'", c->id);
   sp_state_cache_forget(ctx->state_cache, c->id);
-  if ((r = sp_state_unlink_file(ctx->state_dirfd, c->id, SP_INTENT_EXT, false,
-                                err)) < 0 ||
-      (r = sp_state_unlink(ctx->state_dirfd, c->id, err)) < 0)
+  if ((r = sp_state_unlink(ctx->state_dirfd, c->id, err)) < 0)
     return r;
   sp_state_lock_unlink(ctx->state_dirfd, c->id);
   sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: deleted", c->id);

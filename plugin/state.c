@@ -395,6 +395,64 @@ int sp_state_stat(int dirfd, const char *id, struct stat *sb) {
   return fstatat(dirfd, name, sb, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
+int sp_intent_write(int lockfd, const char *id, const sp_state *st,
+                    sp_error *err) {
+  _cleanup_free_ char *text = NULL;
+  int r = sp_state_to_json(st, id, false, &text, err);
+  if (r < 0)
+    return r;
+  size_t len = strlen(text), off = 0;
+  while (off < len) {
+    ssize_t n = SP_SYS(SP_F_WRITE, pwrite(lockfd, text + off, len - off,
+                                          (off_t)off));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      r = -errno;
+      sp_intent_clear(lockfd);
+      return sp_fail_errno(err, r, "cannot record the operation's intent");
+    }
+    off += (size_t)n;
+  }
+  return 0;
+}
+
+int sp_intent_read(int lockfd, const char *id, sp_state *st, bool *exists,
+                   sp_error *err) {
+  *st = (sp_state){0};
+  *exists = false;
+  struct stat sb;
+  if (fstat(lockfd, &sb) < 0)
+    return sp_fail_errno(err, -errno, "cannot stat the lock file");
+  if (sb.st_size == 0)
+    return 0;
+  if ((uint64_t)sb.st_size > SP_STATE_MAX_BYTES)
+    return sp_fail(err, -EFBIG, "the recorded intent is %lld bytes; it is "
+                   "corrupt", (long long)sb.st_size);
+  size_t len = (size_t)sb.st_size, got = 0;
+  _cleanup_free_ char *buf = malloc(len + 1);
+  if (!buf)
+    return sp_fail(err, -ENOMEM, "out of memory");
+  while (got < len) {
+    ssize_t n = pread(lockfd, buf + got, len - got, (off_t)got);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    got += (size_t)n;
+  }
+  buf[got] = '\0';
+  int r = sp_state_parse(buf, got, id, st, err);
+  if (r < 0)
+    return r;
+  *exists = true;
+  return 0;
+}
+
+int sp_intent_clear(int lockfd) {
+  return SP_SYS(SP_F_WRITE, ftruncate(lockfd, 0)) < 0 ? -errno : 0;
+}
+
 int sp_state_lock(int dirfd, const char *id, int *lockfd, sp_error *err) {
   char name[SP_ID_MAX + 16];
   if (state_name(name, sizeof(name), id, "lock") < 0)

@@ -38,12 +38,9 @@ int sp_state_unlink(int dirfd, const char *id, sp_error *err) SP_HIDDEN;
 /* lstat of <id>.json: 0 or -errno (for sp_state_cache). */
 int sp_state_stat(int dirfd, const char *id, struct stat *sb) SP_HIDDEN;
 
-/* The same for any file <id>.<ext> of the state format.  durable=false
- * skips the fsyncs: enough for files that only need to survive the death
- * of the process (an intent is moot after a machine crash: every mount
- * is gone then and on_start rebuilds from the state). */
+/* The same for any file <id>.<ext> of the state format; durable=false
+ * skips the fsyncs. */
 #define SP_STATE_EXT "json"
-#define SP_INTENT_EXT "intent"
 int sp_state_load_file(int dirfd, const char *id, const char *ext,
                        sp_state *st, bool *exists, sp_error *err) SP_HIDDEN;
 int sp_state_write_file(int dirfd, const char *id, const char *ext,
@@ -51,6 +48,19 @@ int sp_state_write_file(int dirfd, const char *id, const char *ext,
                         sp_error *err) SP_HIDDEN;
 int sp_state_unlink_file(int dirfd, const char *id, const char *ext,
                          bool durable, sp_error *err) SP_HIDDEN;
+
+/* The intent of an add or remove: the paths it is about to touch, kept
+ * in the (held) lock file, so recording it costs a pwrite and clearing it
+ * an ftruncate.  It only has to outlive the process, not the machine:
+ * after a reboot no mount is left and on_start rebuilds from the state. */
+int sp_intent_write(int lockfd, const char *id, const sp_state *st,
+                    sp_error *err) SP_HIDDEN;
+/* *exists = false when none is recorded.  An error means the intent could
+ * not be read back (e.g. the engine died while writing it: before any
+ * mount). */
+int sp_intent_read(int lockfd, const char *id, sp_state *st, bool *exists,
+                   sp_error *err) SP_HIDDEN;
+int sp_intent_clear(int lockfd) SP_HIDDEN;
 
 /* Take the container's exclusive lock; *lockfd is closed to release. */
 int sp_state_lock(int dirfd, const char *id, int *lockfd,

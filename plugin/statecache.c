@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,6 +13,11 @@ typedef struct file_id {
   ino_t ino;
   off_t size;
   struct timespec mtim, ctim;
+  /* The file handle carries the inode's generation: an inode number freed
+   * by one rename and reused by the next state file within one timestamp
+   * tick, at the same size, still reads as another file. */
+  unsigned int handle_len;
+  unsigned char handle[MAX_HANDLE_SZ];
 } file_id;
 
 typedef struct entry {
@@ -26,13 +32,34 @@ struct sp_state_cache {
   entry *bucket[BUCKETS];
 };
 
-static file_id file_id_of(const struct stat *sb) {
-  return (file_id){sb->st_dev, sb->st_ino, sb->st_size, sb->st_mtim,
-                   sb->st_ctim};
+/* The identity of <id>.json now; false when it cannot be told (no such
+ * file, or a filesystem without file handles: then nothing is cached). */
+static bool identify(int dirfd, const char *id, file_id *fid) {
+  struct stat sb;
+  if (sp_state_stat(dirfd, id, &sb) < 0 || !S_ISREG(sb.st_mode))
+    return false;
+  char name[SP_ID_MAX + 16];
+  snprintf(name, sizeof(name), "%s.json", id);
+  union {
+    struct file_handle fh;
+    unsigned char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
+  } h;
+  h.fh.handle_bytes = MAX_HANDLE_SZ;
+  int mount_id;
+  if (name_to_handle_at(dirfd, name, &h.fh, &mount_id, 0) < 0 ||
+      h.fh.handle_bytes > MAX_HANDLE_SZ)
+    return false;
+  *fid = (file_id){.dev = sb.st_dev, .ino = sb.st_ino, .size = sb.st_size,
+                   .mtim = sb.st_mtim, .ctim = sb.st_ctim,
+                   .handle_len = h.fh.handle_bytes};
+  memcpy(fid->handle, h.fh.f_handle, h.fh.handle_bytes);
+  return true;
 }
 
 static bool same_file(const file_id *a, const file_id *b) {
-  return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+  return a->handle_len && a->handle_len == b->handle_len &&
+         !memcmp(a->handle, b->handle, a->handle_len) && a->dev == b->dev &&
+         a->ino == b->ino && a->size == b->size &&
          a->mtim.tv_sec == b->mtim.tv_sec &&
          a->mtim.tv_nsec == b->mtim.tv_nsec &&
          a->ctim.tv_sec == b->ctim.tv_sec &&
@@ -85,9 +112,9 @@ void sp_state_cache_forget(sp_state_cache *c, const char *id) {
     entry_free(gone);
 }
 
-/* Remember st as the content of the file with identity sb.  On any
+/* Remember st as the content of the file with identity fid.  On any
  * failure the entry is dropped: the cache only ever saves work. */
-static void remember(sp_state_cache *c, const char *id, const struct stat *sb,
+static void remember(sp_state_cache *c, const char *id, const file_id *fid,
                      const sp_state *st) {
   entry *n = calloc(1, sizeof(*n));
   if (!n || strlen(id) > SP_ID_MAX || sp_state_copy(st, &n->st, NULL) < 0) {
@@ -96,7 +123,7 @@ static void remember(sp_state_cache *c, const char *id, const struct stat *sb,
     return;
   }
   strcpy(n->id, id);
-  n->fid = file_id_of(sb);
+  n->fid = *fid;
   pthread_mutex_lock(&c->lock);
   entry **e = slot(c, id), *old = *e;
   n->next = old ? old->next : NULL;
@@ -108,13 +135,13 @@ static void remember(sp_state_cache *c, const char *id, const struct stat *sb,
 
 int sp_state_load_cached(sp_state_cache *c, int dirfd, const char *id,
                          sp_state *st, bool *exists, sp_error *err) {
-  struct stat before;
-  if (sp_state_stat(dirfd, id, &before) == 0 && S_ISREG(before.st_mode)) {
-    file_id fid = file_id_of(&before);
+  file_id before;
+  bool known = identify(dirfd, id, &before);
+  if (known) {
     pthread_mutex_lock(&c->lock);
     entry *e = *slot(c, id);
-    int r = e && same_file(&e->fid, &fid) ? sp_state_copy(&e->st, st, NULL)
-                                          : -ENOENT;
+    int r = e && same_file(&e->fid, &before)
+                ? sp_state_copy(&e->st, st, NULL) : -ENOENT;
     pthread_mutex_unlock(&c->lock);
     if (r == 0) {
       *exists = true;
@@ -126,25 +153,21 @@ int sp_state_load_cached(sp_state_cache *c, int dirfd, const char *id,
     sp_state_cache_forget(c, id);
     return r;
   }
-  /* Remember only if the file read is still the one stat'ed before. */
-  struct stat after;
-  if (sp_state_stat(dirfd, id, &after) == 0) {
-    file_id a = file_id_of(&before), b = file_id_of(&after);
-    if (same_file(&a, &b)) {
-      remember(c, id, &after, st);
-      return 0;
-    }
-  }
-  sp_state_cache_forget(c, id);
+  /* Remember only if the file read is still the one identified before. */
+  file_id after;
+  if (known && identify(dirfd, id, &after) && same_file(&before, &after))
+    remember(c, id, &after, st);
+  else
+    sp_state_cache_forget(c, id);
   return 0;
 }
 
 int sp_state_save_cached(sp_state_cache *c, int dirfd, const char *id,
                          const sp_state *st, sp_error *err) {
   int r = sp_state_save(dirfd, id, st, err);
-  struct stat sb;
-  if (r == 0 && sp_state_stat(dirfd, id, &sb) == 0)
-    remember(c, id, &sb, st);
+  file_id fid;
+  if (r == 0 && identify(dirfd, id, &fid))
+    remember(c, id, &fid, st);
   else
     sp_state_cache_forget(c, id);
   return r;

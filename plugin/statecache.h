@@ -5,7 +5,8 @@
  * largest cost that grew with paths; see BENCHMARKS.md).
  *
  * An entry is used only while the file on disk is the very one it was
- * taken from: same device, inode, size, mtime and ctime.  Every writer
+ * taken from: same file handle (inode and its generation), device, size,
+ * mtime and ctime.  Every writer
  * replaces the file by rename (a new inode), so a write by another process
  * or a hand edit shows as a different identity and the file is read again.
  * Callers hold the container's lock, as for sp_state_load/sp_state_save. */
