@@ -433,6 +433,13 @@ static int step_host_mkdir(line_ctx *l) {
   return outcome(l, mkdir(l->tok[1], 0755) < 0 ? -errno : 0, "host-mkdir");
 }
 
+static int step_host_symlink(line_ctx *l) {
+  if (l->ntok != 3)
+    return fail(l, "usage: host-symlink TARGET PATH");
+  return outcome(l, symlink(l->tok[1], l->tok[2]) < 0 ? -errno : 0,
+                 "host-symlink");
+}
+
 static int step_ctr_write(line_ctx *l) {
   if (l->ntok != 4)
     return fail(l, "usage: ctr-write ID PATH TEXT");
@@ -564,6 +571,7 @@ static const struct {
     {"create", step_create},       {"start", step_start},
     {"stop", step_stop},           {"delete", step_delete},
     {"host-write", step_host_write}, {"host-mkdir", step_host_mkdir},
+    {"host-symlink", step_host_symlink},
     {"ctr-write", step_ctr_write}, {"expect", step_expect},
     {"fault-walk", step_fault_walk}, {"stress", step_stress},
     {"kill-walk", step_kill_walk},

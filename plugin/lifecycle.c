@@ -288,10 +288,11 @@ static int ctr_apply(sp_ctx *ctx, const sp_target *t, const char *id,
  * or nothing: on failure what was done is undone.  An attach whose target
  * already shows the bind leaves it (recovery re-runs this); a detach only
  * ever unmounts our own mount: the top mount at the target must show the
- * bind's root. */
+ * bind's root.  idents[i], when given, is that root as sp_host_attach
+ * just found it (no second stat); otherwise it is looked up. */
 static int ctr_change(sp_ctx *ctx, const sp_target *t, const char *id,
-                      const sp_bind *binds, size_t n, bool attach,
-                      bool *unclean, sp_error *err) {
+                      const sp_bind *binds, const sp_ident *idents, size_t n,
+                      bool attach, bool *unclean, sp_error *err) {
   _cleanup_free_ sp_ctr_op *ops = calloc(n ? n : 1, sizeof(*ops));
   if (!ops)
     return sp_fail(err, -ENOMEM, "out of memory");
@@ -300,8 +301,11 @@ static int ctr_change(sp_ctx *ctx, const sp_target *t, const char *id,
     ops[i] = (sp_ctr_op){.attach = attach, .tree_fd = -1,
                          .target = binds[i].ctr};
   for (size_t i = 0; i < n && r == 0; i++) {
-    if ((r = bind_ident(ctx, id, &binds[i], &ops[i].ident, err)) < 0 ||
-        !attach)
+    if (idents)
+      ops[i].ident = idents[i];
+    else if ((r = bind_ident(ctx, id, &binds[i], &ops[i].ident, err)) < 0)
+      continue;
+    if (!attach)
       continue;
     r = sp_host_clone_for_container(ctx, id, &binds[i], err);
     if (r >= 0)
@@ -314,24 +318,24 @@ static int ctr_change(sp_ctx *ctx, const sp_target *t, const char *id,
 }
 
 static int ctr_attach(sp_ctx *ctx, const sp_target *t, const char *id,
-                      const sp_bind *binds, size_t n, bool *unclean,
-                      sp_error *err) {
-  return ctr_change(ctx, t, id, binds, n, true, unclean, err);
+                      const sp_bind *binds, const sp_ident *idents, size_t n,
+                      bool *unclean, sp_error *err) {
+  return ctr_change(ctx, t, id, binds, idents, n, true, unclean, err);
 }
 
 static int ctr_detach(sp_ctx *ctx, const sp_target *t, const char *id,
                       const sp_bind *binds, size_t n, bool *unclean,
                       sp_error *err) {
-  return ctr_change(ctx, t, id, binds, n, false, unclean, err);
+  return ctr_change(ctx, t, id, binds, NULL, n, false, unclean, err);
 }
 
-/* Make sure every bind in binds has its host side; record what we made. */
+/* Make sure every bind in binds has its host side; record what we made
+ * and what each bind shows (idents, for the container side). */
 static int host_attach_all(sp_ctx *ctx, const char *id, const sp_bind *binds,
-                           size_t n, bool *created, bool *unclean,
-                           sp_error *err) {
+                           size_t n, bool *created, sp_ident *idents,
+                           bool *unclean, sp_error *err) {
   for (size_t i = 0; i < n; i++) {
-    sp_ident ident;
-    int r = sp_host_attach(ctx, id, &binds[i], &ident, &created[i], err);
+    int r = sp_host_attach(ctx, id, &binds[i], &idents[i], &created[i], err);
     if (r < 0) {
       host_rollback(ctx, id, binds, created, i, unclean);
       return sp_wrap(err, "host path %s", binds[i].host);
@@ -384,7 +388,8 @@ static int reconcile(sp_ctx *ctx, const struct sharedpath_container *c,
   _cleanup_free_ sp_bind *keep = calloc(n ? n : 1, sizeof(sp_bind));
   _cleanup_free_ sp_bind *drop = calloc(n ? n : 1, sizeof(sp_bind));
   _cleanup_free_ bool *created = calloc(n ? n : 1, sizeof(bool));
-  if (!keep || !drop || !created)
+  _cleanup_free_ sp_ident *idents = calloc(n ? n : 1, sizeof(sp_ident));
+  if (!keep || !drop || !created || !idents)
     return sp_fail(err, -ENOMEM, "out of memory");
   for (size_t i = 0; i < n; i++) {
     const sp_bind *p = &l->intent.paths[i];
@@ -405,9 +410,9 @@ static int reconcile(sp_ctx *ctx, const struct sharedpath_container *c,
     if (!find_host(l->st.paths, l->st.n, drop[i].host))
       r = sp_host_detach(ctx, id, drop[i].hash, err);
   if (r == 0 && nk)
-    r = host_attach_all(ctx, id, keep, nk, created, &unclean, err);
+    r = host_attach_all(ctx, id, keep, nk, created, idents, &unclean, err);
   if (r == 0 && nk && t.pid > 0)
-    r = ctr_attach(ctx, &t, id, keep, nk, &unclean, err);
+    r = ctr_attach(ctx, &t, id, keep, idents, nk, &unclean, err);
   sp_target_close(&t);
   if (r < 0)
     return sp_wrap(err, "container '%s': recovering an interrupted operation",
@@ -443,15 +448,17 @@ int sp_start(sp_ctx *ctx, const struct sharedpath_container *c,
   if (l.st.n == 0)
     return 0;
   _cleanup_free_ bool *created = calloc(l.st.n, sizeof(bool));
-  if (!created)
+  _cleanup_free_ sp_ident *idents = calloc(l.st.n, sizeof(sp_ident));
+  if (!created || !idents)
     return sp_fail(err, -ENOMEM, "out of memory");
   bool unclean = false;
-  if ((r = host_attach_all(ctx, c->id, l.st.paths, l.st.n, created, &unclean,
-                           err)) < 0)
+  if ((r = host_attach_all(ctx, c->id, l.st.paths, l.st.n, created, idents,
+                           &unclean, err)) < 0)
     return r;
   sp_target t;
   if ((r = sp_target_open(c, &t, err)) == 0) {
-    r = ctr_attach(ctx, &t, c->id, l.st.paths, l.st.n, &unclean, err);
+    r = ctr_attach(ctx, &t, c->id, l.st.paths, idents, l.st.n, &unclean,
+                   err);
     sp_target_close(&t);
   }
   if (r < 0) {
@@ -551,10 +558,11 @@ int sp_add(sp_ctx *ctx, const struct sharedpath_container *c,
     return r;
   _cleanup_locked_ locked l;
   _cleanup_free_ bool *created = calloc(n, sizeof(bool));
+  _cleanup_free_ sp_ident *idents = calloc(n, sizeof(sp_ident));
   sp_target t = {.pidfd = -1, .rootfd = -1};
   bool unclean = false, mounted_ctr = false;
   size_t before = 0;
-  if (!created) {
+  if (!created || !idents) {
     r = sp_fail(err, -ENOMEM, "out of memory");
     goto out;
   }
@@ -566,10 +574,11 @@ int sp_add(sp_ctx *ctx, const struct sharedpath_container *c,
    * death of the process in between. */
   if ((r = intent_write(&l, c->id, binds, n, err)) < 0)
     goto out;
-  if ((r = host_attach_all(ctx, c->id, binds, n, created, &unclean, err)) < 0)
+  if ((r = host_attach_all(ctx, c->id, binds, n, created, idents, &unclean,
+                           err)) < 0)
     goto undo;
   if (t.pid > 0) {
-    if ((r = ctr_attach(ctx, &t, c->id, binds, n, &unclean, err)) < 0)
+    if ((r = ctr_attach(ctx, &t, c->id, binds, idents, n, &unclean, err)) < 0)
       goto undo_host;
     mounted_ctr = true;
   }
@@ -694,7 +703,7 @@ int sp_remove(sp_ctx *ctx, const struct sharedpath_container *c,
     }
   if (unmounted_ctr) {
     sp_error e = {0};
-    if (ctr_attach(ctx, &t, c->id, gone, n, &unclean, &e) < 0) {
+    if (ctr_attach(ctx, &t, c->id, gone, NULL, n, &unclean, &e) < 0) {
       sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", c->id,
              e.msg);
       unclean = true;

@@ -3,11 +3,14 @@
 #include <fcntl.h>
 #include <libmount.h>
 #include <linux/magic.h>
+#include <linux/openat2.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
 
 #include "fault.h"
 #include "mounts.h"
@@ -20,15 +23,22 @@
                      "too long");                                              \
   } while (0)
 
-int sp_is_mountpoint(int dirfd, const char *path) {
-  struct statx sx;
+/* statx of path (not following a last symlink) into *sx: 1 if it is the
+ * root of a mount, 0 if not, -ENOSYS if the kernel cannot tell (*sx still
+ * filled), other -errno on error. */
+static int stat_mount(int dirfd, const char *path, struct statx *sx) {
   if (statx(dirfd, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT |
                              (*path ? 0 : AT_EMPTY_PATH),
-            STATX_BASIC_STATS, &sx) < 0)
+            STATX_BASIC_STATS, sx) < 0)
     return -errno;
-  if (!(sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
+  if (!(sx->stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
     return -ENOSYS;
-  return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) ? 1 : 0;
+  return (sx->stx_attributes & STATX_ATTR_MOUNT_ROOT) ? 1 : 0;
+}
+
+int sp_is_mountpoint(int dirfd, const char *path) {
+  struct statx sx;
+  return stat_mount(dirfd, path, &sx);
 }
 
 static int mkdir_mode(const char *path, mode_t mode, sp_error *err) {
@@ -235,34 +245,46 @@ int sp_container_dirs_remove(const sp_ctx *ctx, const char *id,
   return 0;
 }
 
-/* Create an empty dir or file to mount on; an existing one of the right kind
- * is fine. */
-static int make_mountpoint(const char *path, bool is_dir, sp_error *err) {
+/* Create an empty dir or file to mount on.  One this call creates is
+ * known to be a fresh placeholder and needs no further look; an existing
+ * one must be of the right kind, and *mounted says whether something is
+ * mounted on it (then *sx describes the mount's root). */
+static int make_mountpoint(const char *path, bool is_dir, struct statx *sx,
+                           bool *mounted, sp_error *err) {
+  *mounted = false;
   if (is_dir) {
-    if (SP_SYS(SP_F_MKDIR, mkdir(path, 0700)) < 0 && errno != EEXIST)
-      return sp_fail_errno(err, -errno, "cannot create %s", path);
+    if (SP_SYS(SP_F_MKDIR, mkdir(path, 0700)) == 0)
+      return 0;
   } else {
     /* O_EXCL: an existing one may have a read-only file mounted on it. */
     int fd = SP_SYS(SP_F_MKDIR, open(path, O_WRONLY | O_CREAT | O_EXCL |
                                                O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (fd < 0 && errno != EEXIST)
-      return sp_fail_errno(err, -errno, "cannot create %s", path);
-    if (fd >= 0)
+    if (fd >= 0) {
       close(fd);
+      return 0;
+    }
   }
-  struct stat sb;
-  if (lstat(path, &sb) < 0)
-    return sp_fail_errno(err, -errno, "cannot stat %s", path);
-  if (is_dir != !!S_ISDIR(sb.st_mode))
+  if (errno != EEXIST)
+    return sp_fail_errno(err, -errno, "cannot create %s", path);
+  int r = stat_mount(AT_FDCWD, path, sx);
+  if (r < 0 && r != -ENOSYS)
+    return sp_fail_errno(err, r, "cannot stat %s", path);
+  if (is_dir != !!S_ISDIR(sx->stx_mode))
     return sp_fail(err, -EEXIST, "%s exists as a %s", path,
-                   S_ISDIR(sb.st_mode) ? "directory" : "file");
+                   S_ISDIR(sx->stx_mode) ? "directory" : "file");
+  *mounted = r == 1;
   return 0;
 }
 
-static void remove_mountpoint(const char *path) {
-  if (sp_is_mountpoint(AT_FDCWD, path) == 0 && rmdir(path) < 0 &&
-      errno == ENOTDIR)
-    unlink(path);
+/* Remove a placeholder: rmdir and unlink refuse (EBUSY) one that is a
+ * mount point in this namespace, and rmdir one that is not empty, so this
+ * never deletes through a mount. */
+static int remove_placeholder(const char *path) {
+  if (rmdir(path) == 0 || errno == ENOENT)
+    return 0;
+  if (errno == ENOTDIR && (unlink(path) == 0 || errno == ENOENT))
+    return 0;
+  return -errno;
 }
 
 int sp_mkdir_p(const char *path, mode_t last_mode, sp_error *err) {
@@ -300,6 +322,57 @@ int sp_host_ident(const sp_ctx *ctx, const char *id, const char *hash,
   return 0;
 }
 
+/* Open the host path to bind, and check what it really is after symlinks
+ * through that fd, so a symlink swap cannot change it afterwards.  When no
+ * symlink is on the way (openat2 RESOLVE_NO_SYMLINKS), the cleaned text is
+ * that path and the check needs no readlink of /proc/self/fd/N (a procfs
+ * lookup, ~2.5 us); otherwise, or on a kernel without openat2, it reads
+ * the link as before. */
+static int open_host(const sp_ctx *ctx, const char *host, sp_error *err) {
+  struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+                         .resolve = RESOLVE_NO_SYMLINKS};
+  bool made = false;
+  for (;;) {
+    int fd = (int)syscall(SYS_openat2, AT_FDCWD, host, &how, sizeof(how));
+    if (fd >= 0) {
+      int r = sp_host_path_check(host, ctx->root, ctx->state_dir,
+                                 ctx->flags &
+                                     SHAREDPATH_HOST_ALLOW_SENSITIVE_PATHS,
+                                 err);
+      if (r < 0) {
+        close(fd);
+        return r;
+      }
+      return fd;
+    }
+    if (errno != ENOENT || made)
+      break;
+    int r = sp_mkdir_p(host, 0755, err);
+    if (r < 0)
+      return r;
+    made = true;
+  }
+  _cleanup_close_ int hostfd = open(host, O_PATH | O_CLOEXEC);
+  if (hostfd < 0 && errno == ENOENT && !made) {
+    int r = sp_mkdir_p(host, 0755, err);
+    if (r < 0)
+      return r;
+    hostfd = open(host, O_PATH | O_CLOEXEC);
+  }
+  if (hostfd < 0)
+    return sp_fail_errno(err, -errno, "cannot open host path %s", host);
+  char link[64], real[PATH_MAX];
+  snprintf(link, sizeof(link), "/proc/self/fd/%d", hostfd);
+  ssize_t len = readlink(link, real, sizeof(real) - 1);
+  if (len < 0)
+    return sp_fail_errno(err, -errno, "cannot resolve host path %s", host);
+  real[len] = '\0';
+  int r = sp_host_path_check(real, ctx->root, ctx->state_dir,
+                             ctx->flags & SHAREDPATH_HOST_ALLOW_SENSITIVE_PATHS,
+                             err);
+  return r < 0 ? r : TAKE_FD(hostfd);
+}
+
 int sp_host_attach(const sp_ctx *ctx, const char *id, const sp_bind *b,
                    sp_ident *ident, bool *created, sp_error *err) {
   char mid[PATH_MAX], m[PATH_MAX];
@@ -308,48 +381,35 @@ int sp_host_attach(const sp_ctx *ctx, const char *id, const sp_bind *b,
   *created = false;
   int r;
 
-  _cleanup_close_ int hostfd = open(b->host, O_PATH | O_CLOEXEC);
-  if (hostfd < 0 && errno == ENOENT) {
-    if ((r = sp_mkdir_p(b->host, 0755, err)) < 0)
-      return r;
-    hostfd = open(b->host, O_PATH | O_CLOEXEC);
-  }
+  _cleanup_close_ int hostfd = open_host(ctx, b->host, err);
   if (hostfd < 0)
-    return sp_fail_errno(err, -errno, "cannot open host path %s", b->host);
-  /* Check what the path really is after symlinks, through the fd we will
-   * bind, so a symlink swap cannot change it afterwards. */
-  char link[64], real[PATH_MAX];
-  snprintf(link, sizeof(link), "/proc/self/fd/%d", hostfd);
-  ssize_t len = readlink(link, real, sizeof(real) - 1);
-  if (len < 0)
-    return sp_fail_errno(err, -errno, "cannot resolve host path %s", b->host);
-  real[len] = '\0';
-  if ((r = sp_host_path_check(real, ctx->root, ctx->state_dir,
-                              ctx->flags & SHAREDPATH_HOST_ALLOW_SENSITIVE_PATHS,
-                              err)) < 0)
-    return r;
+    return hostfd;
   struct stat sb;
   if (fstat(hostfd, &sb) < 0)
     return sp_fail_errno(err, -errno, "cannot stat host path %s", b->host);
   if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
     return sp_fail(err, -EINVAL, "host path %s is neither a directory nor a "
                    "regular file", b->host);
+  /* What every bind of it shows: the container side checks it. */
   *ident = (sp_ident){sb.st_dev, sb.st_ino, S_ISDIR(sb.st_mode)};
 
-  if ((r = sp_is_mountpoint(AT_FDCWD, m)) == 1) {
+  /* Master first: a fresh placeholder needs no look, an existing one is
+   * looked at once (kind, and whether it is mounted). */
+  bool is_dir = S_ISDIR(sb.st_mode), mounted;
+  struct statx sx;
+  if ((r = make_mountpoint(m, is_dir, &sx, &mounted, err)) < 0)
+    return r;
+  if (mounted) {
     /* Reference counted: already bound for another target. */
-    struct stat cur;
-    if (stat(m, &cur) < 0 || cur.st_dev != sb.st_dev || cur.st_ino != sb.st_ino)
+    if (makedev(sx.stx_dev_major, sx.stx_dev_minor) != sb.st_dev ||
+        sx.stx_ino != sb.st_ino)
       return sp_fail(err, -EEXIST, "%s is mounted but not from %s; delete and "
                      "re-create the container", m, b->host);
     return 0;
   }
-  bool is_dir = S_ISDIR(sb.st_mode);
-  if ((r = make_mountpoint(mid, is_dir, err)) < 0)
-    return r;
-  if ((r = make_mountpoint(m, is_dir, err)) < 0)
-    goto fail_mid_dir;
-  if (sp_is_mountpoint(AT_FDCWD, mid) != 1) {
+  if ((r = make_mountpoint(mid, is_dir, &sx, &mounted, err)) < 0)
+    goto fail_m_dir;
+  if (!mounted) {
     _cleanup_close_ int tree =
         SP_SYS(SP_F_MOUNT, open_tree(hostfd, "", OPEN_TREE_CLONE |
                                                  OPEN_TREE_CLOEXEC |
@@ -379,9 +439,9 @@ int sp_host_attach(const sp_ctx *ctx, const char *id, const sp_bind *b,
   *created = true;
   return 0;
 fail_dirs:
-  remove_mountpoint(m);
-fail_mid_dir:
-  remove_mountpoint(mid);
+  remove_placeholder(mid);
+fail_m_dir:
+  remove_placeholder(m);
   return r;
 }
 
@@ -396,13 +456,13 @@ int sp_host_detach(const sp_ctx *ctx, const char *id, const char *hash,
         errno != EINVAL &&
         errno != ENOENT)
       return sp_fail_errno(err, -errno, "cannot unmount %s", order[i]);
-    int r = sp_is_mountpoint(AT_FDCWD, order[i]);
-    if (r == 1)
+    /* The kernel refuses to remove a mount point (EBUSY): this both
+     * checks that nothing is mounted there any more and removes it. */
+    int r = remove_placeholder(order[i]);
+    if (r == -EBUSY)
       return sp_fail(err, -EBUSY, "%s is still mounted after unmount",
                      order[i]);
   }
-  remove_mountpoint(m);
-  remove_mountpoint(mid);
   return 0;
 }
 
