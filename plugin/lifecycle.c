@@ -140,14 +140,16 @@ static void locked_release(locked *l) {
 static int lock_and_load(sp_ctx *ctx, const char *id, locked *l,
                          sp_error *err) {
   *l = (locked){.lockfd = -1};
-  int r = sp_state_lock(ctx->state_dirfd, id, &l->lockfd, err);
+  off_t intent_len = 0;
+  int r = sp_state_lock(ctx->state_dirfd, id, &l->lockfd, &intent_len, err);
   if (r < 0)
     return r;
   if ((r = sp_state_load_cached(ctx->state_cache, ctx->state_dirfd, id, &l->st,
                                  &l->exists, err)) < 0)
     return r;
   sp_error ierr = {0};
-  if (sp_intent_read(l->lockfd, id, &l->intent, &l->has_intent, &ierr) < 0) {
+  if (intent_len > 0 &&
+      sp_intent_read(l->lockfd, id, &l->intent, &l->has_intent, &ierr) < 0) {
     /* Written completely before the first mount: one that does not read
      * back was cut short, and nothing was mounted for it. */
     sp_log(ctx, SHAREDPATH_LOG_WARNING, "container %s: dropping an "
@@ -740,7 +742,9 @@ int sp_delete(sp_ctx *ctx, const struct sharedpath_container *c,
   if ((r = check_container(c, err)) < 0)
     return r;
   _cleanup_locked_ locked l = {.lockfd = -1};
-  if ((r = sp_state_lock(ctx->state_dirfd, c->id, &l.lockfd, err)) < 0)
+  off_t intent_len = 0;
+  if ((r = sp_state_lock(ctx->state_dirfd, c->id, &l.lockfd, &intent_len,
+                         err)) < 0)
     return r;
   sp_error lerr = {0};
   if (sp_state_load(ctx->state_dirfd, c->id, &l.st, &l.exists, &lerr) < 0)
@@ -749,7 +753,8 @@ int sp_delete(sp_ctx *ctx, const struct sharedpath_container *c,
     sp_log(ctx, SHAREDPATH_LOG_WARNING, "container %s: ignoring state on "
            "delete: %s", c->id, lerr.msg);
   sp_error ierr = {0};
-  sp_intent_read(l.lockfd, c->id, &l.intent, &l.has_intent, &ierr);
+  if (intent_len > 0)
+    sp_intent_read(l.lockfd, c->id, &l.intent, &l.has_intent, &ierr);
   sp_target t;
   if (target_for(c, &t, NULL) == 0 && t.pid > 0) {
     /* Take out the saved paths and any an interrupted add left behind. */

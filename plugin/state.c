@@ -332,13 +332,28 @@ static int write_all(int fd, const char *s, size_t len) {
   return 0;
 }
 
+static int write_file(int dirfd, const char *id, const char *ext,
+                      const sp_state *st, bool durable, int *keep_fd,
+                      sp_error *err);
+
 int sp_state_save(int dirfd, const char *id, const sp_state *st,
                   sp_error *err) {
-  return sp_state_write_file(dirfd, id, SP_STATE_EXT, st, true, err);
+  return write_file(dirfd, id, SP_STATE_EXT, st, true, NULL, err);
+}
+
+int sp_state_save_fd(int dirfd, const char *id, const sp_state *st,
+                     int *fd, sp_error *err) {
+  return write_file(dirfd, id, SP_STATE_EXT, st, true, fd, err);
 }
 
 int sp_state_write_file(int dirfd, const char *id, const char *ext,
                         const sp_state *st, bool durable, sp_error *err) {
+  return write_file(dirfd, id, ext, st, durable, NULL, err);
+}
+
+static int write_file(int dirfd, const char *id, const char *ext,
+                      const sp_state *st, bool durable, int *keep_fd,
+                      sp_error *err) {
   _cleanup_free_ char *text = NULL;
   int r = sp_state_to_json(st, id, true, &text, err);
   if (r < 0)
@@ -369,6 +384,8 @@ int sp_state_write_file(int dirfd, const char *id, const char *ext,
   }
   if (durable && fsync(dirfd) < 0)
     return sp_fail_errno(err, -errno, "cannot fsync the state dir");
+  if (keep_fd)
+    *keep_fd = TAKE_FD(fd);
   return 0;
 }
 
@@ -386,13 +403,6 @@ int sp_state_unlink_file(int dirfd, const char *id, const char *ext,
   if (durable && fsync(dirfd) < 0)
     return sp_fail_errno(err, -errno, "cannot fsync the state dir");
   return 0;
-}
-
-int sp_state_stat(int dirfd, const char *id, struct stat *sb) {
-  char name[SP_ID_MAX + 16];
-  if (state_name(name, sizeof(name), id, "json") < 0)
-    return -ENAMETOOLONG;
-  return fstatat(dirfd, name, sb, AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
 int sp_intent_write(int lockfd, const char *id, const sp_state *st,
@@ -453,7 +463,8 @@ int sp_intent_clear(int lockfd) {
   return SP_SYS(SP_F_WRITE, ftruncate(lockfd, 0)) < 0 ? -errno : 0;
 }
 
-int sp_state_lock(int dirfd, const char *id, int *lockfd, sp_error *err) {
+int sp_state_lock(int dirfd, const char *id, int *lockfd, off_t *intent_len,
+                  sp_error *err) {
   char name[SP_ID_MAX + 16];
   if (state_name(name, sizeof(name), id, "lock") < 0)
     return sp_fail(err, -ENAMETOOLONG, "container id too long");
@@ -467,10 +478,16 @@ int sp_state_lock(int dirfd, const char *id, int *lockfd, sp_error *err) {
       if (errno != EINTR)
         return sp_fail_errno(err, -errno, "cannot lock %s", name);
     /* A delete may have unlinked the file while we waited: then our lock
-     * guards nothing and we must retry on the new file. */
-    struct stat a, b;
-    if (fstat(fd, &a) == 0 && fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
-        a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+     * guards nothing and we must retry on the new file.  Lock files are
+     * only ever created and unlinked (never renamed or linked), so one
+     * still linked is the one at the name: its link count tells, with no
+     * second lookup of the name. */
+    struct stat a;
+    if (fstat(fd, &a) < 0)
+      return sp_fail_errno(err, -errno, "cannot stat lock file %s", name);
+    if (a.st_nlink > 0) {
+      if (intent_len)
+        *intent_len = a.st_size;
       *lockfd = TAKE_FD(fd);
       return 0;
     }

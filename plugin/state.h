@@ -34,9 +34,12 @@ int sp_state_load(int dirfd, const char *id, sp_state *st, bool *exists,
 /* Write atomically: temp file 0600, fsync, rename, fsync dir. */
 int sp_state_save(int dirfd, const char *id, const sp_state *st,
                   sp_error *err) SP_HIDDEN;
+/* The same, handing back the written file's fd (renamed into place; the
+ * caller closes it), so the caller can tell its identity without another
+ * lookup of the name. */
+int sp_state_save_fd(int dirfd, const char *id, const sp_state *st,
+                     int *fd, sp_error *err) SP_HIDDEN;
 int sp_state_unlink(int dirfd, const char *id, sp_error *err) SP_HIDDEN;
-/* lstat of <id>.json: 0 or -errno (for sp_state_cache). */
-int sp_state_stat(int dirfd, const char *id, struct stat *sb) SP_HIDDEN;
 
 /* The same for any file <id>.<ext> of the state format; durable=false
  * skips the fsyncs. */
@@ -62,8 +65,10 @@ int sp_intent_read(int lockfd, const char *id, sp_state *st, bool *exists,
                    sp_error *err) SP_HIDDEN;
 int sp_intent_clear(int lockfd) SP_HIDDEN;
 
-/* Take the container's exclusive lock; *lockfd is closed to release. */
-int sp_state_lock(int dirfd, const char *id, int *lockfd,
+/* Take the container's exclusive lock; *lockfd is closed to release.
+ * *intent_len (if not NULL) is the lock file's size once locked: 0 when
+ * no intent is recorded, so sp_intent_read need not be called. */
+int sp_state_lock(int dirfd, const char *id, int *lockfd, off_t *intent_len,
                   sp_error *err) SP_HIDDEN;
 /* Remove the lock file while holding it (on delete). */
 void sp_state_lock_unlink(int dirfd, const char *id) SP_HIDDEN;

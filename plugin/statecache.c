@@ -32,21 +32,22 @@ struct sp_state_cache {
   entry *bucket[BUCKETS];
 };
 
-/* The identity of <id>.json now; false when it cannot be told (no such
- * file, or a filesystem without file handles: then nothing is cached). */
-static bool identify(int dirfd, const char *id, file_id *fid) {
+/* The identity of the file name names in dirfd (or of dirfd itself, name
+ * "" and AT_EMPTY_PATH); false when it cannot be told (no such file, or a
+ * filesystem without file handles: then nothing is cached). */
+static bool identify_at(int dirfd, const char *name, int flags,
+                        file_id *fid) {
   struct stat sb;
-  if (sp_state_stat(dirfd, id, &sb) < 0 || !S_ISREG(sb.st_mode))
+  if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW | flags) < 0 ||
+      !S_ISREG(sb.st_mode))
     return false;
-  char name[SP_ID_MAX + 16];
-  snprintf(name, sizeof(name), "%s.json", id);
   union {
     struct file_handle fh;
     unsigned char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
   } h;
   h.fh.handle_bytes = MAX_HANDLE_SZ;
   int mount_id;
-  if (name_to_handle_at(dirfd, name, &h.fh, &mount_id, 0) < 0 ||
+  if (name_to_handle_at(dirfd, name, &h.fh, &mount_id, flags) < 0 ||
       h.fh.handle_bytes > MAX_HANDLE_SZ)
     return false;
   *fid = (file_id){.dev = sb.st_dev, .ino = sb.st_ino, .size = sb.st_size,
@@ -54,6 +55,14 @@ static bool identify(int dirfd, const char *id, file_id *fid) {
                    .handle_len = h.fh.handle_bytes};
   memcpy(fid->handle, h.fh.f_handle, h.fh.handle_bytes);
   return true;
+}
+
+/* The identity of <id>.json now. */
+static bool identify(int dirfd, const char *id, file_id *fid) {
+  char name[SP_ID_MAX + 16];
+  int n = snprintf(name, sizeof(name), "%s.json", id);
+  return n > 0 && (size_t)n < sizeof(name) &&
+         identify_at(dirfd, name, 0, fid);
 }
 
 static bool same_file(const file_id *a, const file_id *b) {
@@ -164,9 +173,14 @@ int sp_state_load_cached(sp_state_cache *c, int dirfd, const char *id,
 
 int sp_state_save_cached(sp_state_cache *c, int dirfd, const char *id,
                          const sp_state *st, sp_error *err) {
-  int r = sp_state_save(dirfd, id, st, err);
+  /* Identified through the fd just written and renamed into place (after
+   * the rename, which changes its ctime): what is remembered is exactly
+   * the file holding st, with no lookup of the name.  A writer replacing
+   * it meanwhile makes a new identity, read again at the next load. */
+  _cleanup_close_ int fd = -1;
+  int r = sp_state_save_fd(dirfd, id, st, &fd, err);
   file_id fid;
-  if (r == 0 && identify(dirfd, id, &fid))
+  if (r == 0 && identify_at(fd, "", AT_EMPTY_PATH, &fid))
     remember(c, id, &fid, st);
   else
     sp_state_cache_forget(c, id);

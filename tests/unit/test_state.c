@@ -103,7 +103,7 @@ static void test_files(void) {
   CU_ASSERT(!exists);
   add(&st, "/data/shared:/mnt/a");
   int lock = -1;
-  CU_ASSERT_EQUAL(sp_state_lock(dfd, "c1", &lock, &e), 0);
+  CU_ASSERT_EQUAL(sp_state_lock(dfd, "c1", &lock, NULL, &e), 0);
   CU_ASSERT_EQUAL(sp_state_save(dfd, "c1", &st, &e), 0);
   struct stat sb;
   CU_ASSERT_EQUAL(fstatat(dfd, "c1.json", &sb, 0), 0);
