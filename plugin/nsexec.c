@@ -144,13 +144,20 @@ static int create_path(int rootfd, const char *path, bool last_is_dir) {
   }
 }
 
-/* umount2 needs a path: reach the mount through the host's procfs
- * (procfd, opened before setns) so the container cannot fake it, and it is
- * exactly the mount fd points at, never whatever a path resolves to later.
+/* umount2 needs a path, and it must be exactly the mount fd points at,
+ * never whatever a path resolves to later.  A directory: make it the
+ * child's cwd and unmount "." (no name is looked up at all; the child has
+ * its own cwd, not the engine's).  A file: reach it through the host's
+ * procfs (procfd, opened before setns) so the container cannot fake it.
  * Our own fd pins the mount, so the unmount is a detach: the mount leaves
  * the container's tree at once and is freed when the last file in it is
  * closed (processes inside keep what they hold open, as with docker). */
-static int umount_fd(int procfd, int fd) {
+static int umount_fd(int procfd, int fd, bool is_dir) {
+  if (is_dir) {
+    if (fchdir(fd) < 0)
+      return -errno;
+    return SP_SYS(SP_F_UMOUNT, umount2(".", MNT_DETACH)) < 0 ? -errno : 0;
+  }
   char path[32] = "self/fd/";
   char digits[12];
   int i = 0;
@@ -168,10 +175,13 @@ static int umount_fd(int procfd, int fd) {
   return SP_SYS(SP_F_UMOUNT, umount2(path, MNT_DETACH)) < 0 ? -errno : 0;
 }
 
-static bool same_mount_root(int fd, const sp_ident *id) {
+/* 1 if fd is the root of a mount showing id, 0 if not, -errno if that
+ * cannot be told; *mode gets fd's file type. */
+static int same_mount_root(int fd, const sp_ident *id, mode_t *mode) {
   struct statx sx;
   if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &sx) < 0)
-    return false;
+    return -errno;
+  *mode = sx.stx_mode;
   return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) &&
          makedev(sx.stx_dev_major, sx.stx_dev_minor) == id->dev &&
          sx.stx_ino == id->ino;
@@ -187,24 +197,25 @@ static int do_attach(const child_args *a, sp_ctr_op *op) {
   }
   if (fd < 0)
     return fd;
-  /* Already there (recovery re-runs an attach): nothing to do. */
-  if (same_mount_root(fd, &op->ident)) {
+  /* Already there (recovery re-runs an attach): nothing to do.  The same
+   * statx gives the target's type for the checks below. */
+  mode_t mode = 0;
+  int r = same_mount_root(fd, &op->ident, &mode);
+  if (r == 1) {
     close(fd);
     return 1;
   }
   op->stage = STAGE_CHECK;
-  struct stat sb;
   struct statfs sf;
-  int r = 0;
-  if (fstat(fd, &sb) < 0 || fstatfs(fd, &sf) < 0)
-    r = -errno;
+  if (r < 0 || fstatfs(fd, &sf) < 0)
+    r = r < 0 ? r : -errno;
   else if (sf.f_type == PROC_SUPER_MAGIC || sf.f_type == SYSFS_MAGIC)
     r = -EPERM;
-  else if (op->ident.is_dir && !S_ISDIR(sb.st_mode))
+  else if (op->ident.is_dir && !S_ISDIR(mode))
     r = -ENOTDIR;
-  else if (!op->ident.is_dir && S_ISDIR(sb.st_mode))
+  else if (!op->ident.is_dir && S_ISDIR(mode))
     r = -EISDIR;
-  else if (!op->ident.is_dir && !S_ISREG(sb.st_mode))
+  else if (!op->ident.is_dir && !S_ISREG(mode))
     r = -EINVAL;
   if (r == 0) {
     op->stage = STAGE_MOUNT;
@@ -226,9 +237,11 @@ static int do_detach(const child_args *a, sp_ctr_op *op) {
     return fd;
   int r = 1;
   op->stage = STAGE_UMOUNT;
-  /* Only unmount what is ours: the top mount at target must be our bind. */
-  if (same_mount_root(fd, &op->ident))
-    r = umount_fd(a->procfd, fd);
+  /* Only unmount what is ours: the top mount at target must be our bind
+   * (so its type is the ident's). */
+  mode_t mode;
+  if (same_mount_root(fd, &op->ident, &mode) == 1)
+    r = umount_fd(a->procfd, fd, op->ident.is_dir);
   close(fd);
   return r;
 }
@@ -257,14 +270,14 @@ static int child_main(void *arg) {
 int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n, sp_error *err) {
   if (n == 0)
     return 0;
-  bool detaching = false;
+  bool detaching_file = false;
   for (size_t i = 0; i < n; i++) {
     ops[i].result = 0, ops[i].stage = 0, ops[i].did = false;
-    detaching |= !ops[i].attach;
+    detaching_file |= !ops[i].attach && !ops[i].ident.is_dir;
   }
-  /* Only an unmount needs the host's procfs (umount_fd). */
+  /* Only unmounting a file needs the host's procfs (umount_fd). */
   _cleanup_close_ int procfd = -1;
-  if (detaching &&
+  if (detaching_file &&
       (procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
     return sp_fail_errno(err, -errno, "cannot open /proc");
   child_args a = {.t = t, .ops = ops, .n = n, .procfd = procfd};
