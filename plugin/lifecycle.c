@@ -126,6 +126,7 @@ typedef struct locked {
   bool exists;
   sp_state intent; /* paths of an operation a crash interrupted */
   bool has_intent;
+  off_t lock_size; /* the lock file's length (the intent record's room) */
 } locked;
 
 static void locked_release(locked *l) {
@@ -140,16 +141,15 @@ static void locked_release(locked *l) {
 static int lock_and_load(sp_ctx *ctx, const char *id, locked *l,
                          sp_error *err) {
   *l = (locked){.lockfd = -1};
-  off_t intent_len = 0;
-  int r = sp_state_lock(ctx->state_dirfd, id, &l->lockfd, &intent_len, err);
+  int r = sp_state_lock(ctx->state_dirfd, id, &l->lockfd, &l->lock_size, err);
   if (r < 0)
     return r;
   if ((r = sp_state_load_cached(ctx->state_cache, ctx->state_dirfd, id, &l->st,
                                  &l->exists, err)) < 0)
     return r;
   sp_error ierr = {0};
-  if (intent_len > 0 &&
-      sp_intent_read(l->lockfd, id, &l->intent, &l->has_intent, &ierr) < 0) {
+  if (sp_intent_read(l->lockfd, l->lock_size, id, &l->intent, &l->has_intent,
+                     &ierr) < 0) {
     /* Written completely before the first mount: one that does not read
      * back was cut short, and nothing was mounted for it. */
     sp_log(ctx, SHAREDPATH_LOG_WARNING, "container %s: dropping an "
@@ -172,10 +172,10 @@ static int lock_and_load_existing(sp_ctx *ctx, const char *id, locked *l,
 
 /* The intent: the paths an add or remove is about to touch, recorded
  * before the first mount and cleared after the state is saved. */
-static int intent_write(const locked *l, const char *id, sp_bind *binds,
+static int intent_write(locked *l, const char *id, sp_bind *binds,
                         size_t n, sp_error *err) {
   sp_state view = {.n = n, .cap = n, .paths = binds};
-  return sp_intent_write(l->lockfd, id, &view, err);
+  return sp_intent_write(l->lockfd, &l->lock_size, id, &view, err);
 }
 
 static void intent_clear(sp_ctx *ctx, const locked *l, const char *id) {
@@ -742,8 +742,7 @@ int sp_delete(sp_ctx *ctx, const struct sharedpath_container *c,
   if ((r = check_container(c, err)) < 0)
     return r;
   _cleanup_locked_ locked l = {.lockfd = -1};
-  off_t intent_len = 0;
-  if ((r = sp_state_lock(ctx->state_dirfd, c->id, &l.lockfd, &intent_len,
+  if ((r = sp_state_lock(ctx->state_dirfd, c->id, &l.lockfd, &l.lock_size,
                          err)) < 0)
     return r;
   sp_error lerr = {0};
@@ -753,8 +752,8 @@ int sp_delete(sp_ctx *ctx, const struct sharedpath_container *c,
     sp_log(ctx, SHAREDPATH_LOG_WARNING, "container %s: ignoring state on "
            "delete: %s", c->id, lerr.msg);
   sp_error ierr = {0};
-  if (intent_len > 0)
-    sp_intent_read(l.lockfd, c->id, &l.intent, &l.has_intent, &ierr);
+  sp_intent_read(l.lockfd, l.lock_size, c->id, &l.intent, &l.has_intent,
+                 &ierr);
   sp_target t;
   if (target_for(c, &t, NULL) == 0 && t.pid > 0) {
     /* Take out the saved paths and any an interrupted add left behind. */

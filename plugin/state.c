@@ -405,46 +405,70 @@ int sp_state_unlink_file(int dirfd, const char *id, const char *ext,
   return 0;
 }
 
-int sp_intent_write(int lockfd, const char *id, const sp_state *st,
-                    sp_error *err) {
-  _cleanup_free_ char *text = NULL;
-  int r = sp_state_to_json(st, id, false, &text, err);
-  if (r < 0)
-    return r;
-  size_t len = strlen(text), off = 0;
-  while (off < len) {
-    ssize_t n = SP_SYS(SP_F_WRITE, pwrite(lockfd, text + off, len - off,
-                                          (off_t)off));
+static int pwrite_all(int fd, const char *s, size_t len, off_t off) {
+  while (len) {
+    ssize_t n = SP_SYS(SP_F_WRITE, pwrite(fd, s, len, off));
     if (n < 0 && errno == EINTR)
       continue;
-    if (n < 0) {
-      r = -errno;
-      sp_intent_clear(lockfd);
-      return sp_fail_errno(err, r, "cannot record the operation's intent");
-    }
-    off += (size_t)n;
+    if (n < 0)
+      return -errno;
+    s += n;
+    len -= (size_t)n;
+    off += n;
   }
   return 0;
 }
 
-int sp_intent_read(int lockfd, const char *id, sp_state *st, bool *exists,
-                   sp_error *err) {
+int sp_intent_write(int lockfd, off_t *size, const char *id,
+                    const sp_state *st, sp_error *err) {
+  _cleanup_free_ char *text = NULL;
+  int r = sp_state_to_json(st, id, false, &text, err);
+  if (r < 0)
+    return r;
+  size_t len = strlen(text);
+  size_t total = *size > 0 && (size_t)*size > len ? (size_t)*size : len;
+  if (total > len) {
+    /* Blanks over the rest of an older, longer record. */
+    char *p = realloc(text, total);
+    if (!p)
+      return sp_fail(err, -ENOMEM, "out of memory");
+    text = p;
+    memset(text + len, ' ', total - len);
+  }
+  /* The body first, then the '{' that makes it live: a record cut short
+   * never reads as one. */
+  if ((r = pwrite_all(lockfd, text + 1, total - 1, 1)) < 0 ||
+      (r = pwrite_all(lockfd, text, 1, 0)) < 0) {
+    sp_intent_clear(lockfd);
+    return sp_fail_errno(err, r, "cannot record the operation's intent");
+  }
+  *size = (off_t)total;
+  return 0;
+}
+
+int sp_intent_read(int lockfd, off_t size, const char *id, sp_state *st,
+                   bool *exists, sp_error *err) {
   *st = (sp_state){0};
   *exists = false;
-  struct stat sb;
-  if (fstat(lockfd, &sb) < 0)
-    return sp_fail_errno(err, -errno, "cannot stat the lock file");
-  if (sb.st_size == 0)
+  char first;
+  ssize_t n;
+  if (size <= 0)
     return 0;
-  if ((uint64_t)sb.st_size > SP_STATE_MAX_BYTES)
+  while ((n = pread(lockfd, &first, 1, 0)) < 0 && errno == EINTR)
+    ;
+  if (n < 0)
+    return sp_fail_errno(err, -errno, "cannot read the lock file");
+  if (n == 0 || first != '{')
+    return 0; /* cleared, or never finished: nothing was mounted for it */
+  if ((uint64_t)size > SP_STATE_MAX_BYTES)
     return sp_fail(err, -EFBIG, "the recorded intent is %lld bytes; it is "
-                   "corrupt", (long long)sb.st_size);
-  size_t len = (size_t)sb.st_size, got = 0;
+                   "corrupt", (long long)size);
+  size_t len = (size_t)size, got = 0;
   _cleanup_free_ char *buf = malloc(len + 1);
   if (!buf)
     return sp_fail(err, -ENOMEM, "out of memory");
   while (got < len) {
-    ssize_t n = pread(lockfd, buf + got, len - got, (off_t)got);
+    n = pread(lockfd, buf + got, len - got, (off_t)got);
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
@@ -460,7 +484,7 @@ int sp_intent_read(int lockfd, const char *id, sp_state *st, bool *exists,
 }
 
 int sp_intent_clear(int lockfd) {
-  return SP_SYS(SP_F_WRITE, ftruncate(lockfd, 0)) < 0 ? -errno : 0;
+  return pwrite_all(lockfd, " ", 1, 0);
 }
 
 int sp_state_lock(int dirfd, const char *id, int *lockfd, off_t *intent_len,

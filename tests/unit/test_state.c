@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "state.h"
 #include "unit.h"
@@ -132,9 +133,71 @@ static void test_files(void) {
   CU_ASSERT_EQUAL(rmdir(dir), 0);
 }
 
+/* Read the intent in lock (its length from fstat), as a call would. */
+static int intent_n(int lock, sp_state *back, bool *exists, off_t *size) {
+  struct stat sb;
+  sp_error e = {0};
+  CU_ASSERT_EQUAL_FATAL(fstat(lock, &sb), 0);
+  *size = sb.st_size;
+  return sp_intent_read(lock, sb.st_size, "c1", back, exists, &e);
+}
+
+/* The intent record in the lock file: live only while it starts with '{',
+ * a shorter record over a longer one still reads back, and a body written
+ * without its '{' (cut short) is no intent. */
+static void test_intent(void) {
+  char dir[] = "/tmp/sp-unit-intent.XXXXXX";
+  CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+  sp_error e = {0};
+  int lock = -1;
+  off_t size = -1;
+  CU_ASSERT_EQUAL_FATAL(sp_state_lock(dfd, "c1", &lock, &size, &e), 0);
+  CU_ASSERT_EQUAL(size, 0);
+  sp_state two = {0}, one = {0}, back = {0};
+  add(&two, "/data/shared:/mnt/a");
+  add(&two, "/data/f:/etc/f:ro,private");
+  add(&one, "/data/x:/mnt/x");
+  bool exists = true;
+  CU_ASSERT_EQUAL(intent_n(lock, &back, &exists, &size), 0);
+  CU_ASSERT(!exists);
+  CU_ASSERT_EQUAL_FATAL(sp_intent_write(lock, &size, "c1", &two, &e), 0);
+  CU_ASSERT_EQUAL(intent_n(lock, &back, &exists, &size), 0);
+  CU_ASSERT(exists);
+  CU_ASSERT_EQUAL(back.n, 2);
+  sp_state_free(&back);
+  CU_ASSERT_EQUAL(sp_intent_clear(lock), 0);
+  CU_ASSERT_EQUAL(intent_n(lock, &back, &exists, &size), 0);
+  CU_ASSERT(!exists);
+  off_t longer = size;
+  CU_ASSERT_EQUAL_FATAL(sp_intent_write(lock, &size, "c1", &one, &e), 0);
+  CU_ASSERT_EQUAL(size, longer);
+  CU_ASSERT_EQUAL(intent_n(lock, &back, &exists, &size), 0);
+  CU_ASSERT(exists);
+  CU_ASSERT_EQUAL(back.n, 1);
+  CU_ASSERT_STRING_EQUAL(back.paths[0].ctr, "/mnt/x");
+  sp_state_free(&back);
+  CU_ASSERT_EQUAL(sp_intent_clear(lock), 0);
+  /* A body (here cut short: garbage) whose '{' never came: no intent. */
+  CU_ASSERT_EQUAL(pwrite(lock, "#garbage", 8, 1), 8);
+  CU_ASSERT_EQUAL(intent_n(lock, &back, &exists, &size), 0);
+  CU_ASSERT(!exists);
+  /* A live record that does not parse is an error (the caller drops it). */
+  CU_ASSERT_EQUAL(pwrite(lock, "{", 1, 0), 1);
+  CU_ASSERT(intent_n(lock, &back, &exists, &size) < 0);
+  CU_ASSERT(!exists);
+  sp_state_free(&two);
+  sp_state_free(&one);
+  sp_state_lock_unlink(dfd, "c1");
+  close(lock);
+  close(dfd);
+  CU_ASSERT_EQUAL(rmdir(dir), 0);
+}
+
 void register_state_suite(void) {
   CU_pSuite s = CU_add_suite("state", NULL, NULL);
   ADD(s, test_round_trip);
   ADD(s, test_corrupt);
   ADD(s, test_files);
+  ADD(s, test_intent);
 }
