@@ -121,15 +121,21 @@ void sp_state_cache_forget(sp_state_cache *c, const char *id) {
     entry_free(gone);
 }
 
-/* Remember st as the content of the file with identity fid.  On any
- * failure the entry is dropped: the cache only ever saves work. */
+/* Remember st as the content of the file with identity fid: a copy, or
+ * st itself when take is set (then *st is left empty).  On any failure
+ * the entry is dropped: the cache only ever saves work. */
 static void remember(sp_state_cache *c, const char *id, const file_id *fid,
-                     const sp_state *st) {
+                     sp_state *st, bool take) {
   entry *n = calloc(1, sizeof(*n));
-  if (!n || strlen(id) > SP_ID_MAX || sp_state_copy(st, &n->st, NULL) < 0) {
+  if (!n || strlen(id) > SP_ID_MAX ||
+      (!take && sp_state_copy(st, &n->st, NULL) < 0)) {
     free(n);
     sp_state_cache_forget(c, id);
     return;
+  }
+  if (take) {
+    n->st = *st;
+    *st = (sp_state){0};
   }
   strcpy(n->id, id);
   n->fid = *fid;
@@ -165,14 +171,14 @@ int sp_state_load_cached(sp_state_cache *c, int dirfd, const char *id,
   /* Remember only if the file read is still the one identified before. */
   file_id after;
   if (known && identify(dirfd, id, &after) && same_file(&before, &after))
-    remember(c, id, &after, st);
+    remember(c, id, &after, st, false);
   else
     sp_state_cache_forget(c, id);
   return 0;
 }
 
 int sp_state_save_cached(sp_state_cache *c, int dirfd, const char *id,
-                         const sp_state *st, sp_error *err) {
+                         sp_state *st, sp_error *err) {
   /* Identified through the fd just written and renamed into place (after
    * the rename, which changes its ctime): what is remembered is exactly
    * the file holding st, with no lookup of the name.  A writer replacing
@@ -181,7 +187,7 @@ int sp_state_save_cached(sp_state_cache *c, int dirfd, const char *id,
   int r = sp_state_save_fd(dirfd, id, st, &fd, err);
   file_id fid;
   if (r == 0 && identify_at(fd, "", AT_EMPTY_PATH, &fid))
-    remember(c, id, &fid, st);
+    remember(c, id, &fid, st, true); /* no copy: callers are done with st */
   else
     sp_state_cache_forget(c, id);
   return r;

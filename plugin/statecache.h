@@ -23,9 +23,11 @@ void sp_state_cache_free(sp_state_cache *c) SP_HIDDEN;
 int sp_state_load_cached(sp_state_cache *c, int dirfd, const char *id,
                          sp_state *st, bool *exists,
                          sp_error *err) SP_HIDDEN;
-/* sp_state_save, remembering what was written. */
+/* sp_state_save, remembering what was written.  On success the cache may
+ * take st's paths instead of copying them (*st is then left empty): call
+ * it as the last use of st. */
 int sp_state_save_cached(sp_state_cache *c, int dirfd, const char *id,
-                         const sp_state *st, sp_error *err) SP_HIDDEN;
+                         sp_state *st, sp_error *err) SP_HIDDEN;
 /* Drop what is known about id (after its state file is removed). */
 void sp_state_cache_forget(sp_state_cache *c, const char *id) SP_HIDDEN;
 #endif

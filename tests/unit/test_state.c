@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* State format: round trip, versioning, and every kind of corrupt input. */
 #include <fcntl.h>
+#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -133,6 +134,44 @@ static void test_files(void) {
   CU_ASSERT_EQUAL(rmdir(dir), 0);
 }
 
+/* sp_state_to_json writes what json-c prints for the same tree, escapes
+ * included (the writer copies runs of plain bytes at once). */
+static void test_json_like_json_c(void) {
+  static const char *const hosts[] = {
+      "/plain/path", "/q\"uote", "/back\\slash", "/tab\there/nl\n",
+      "/ctl\x01\x1f\x7f", "/utf8/\xc3\xa9t\xc3\xa9", "/a/b/", "/\"", "/\\"};
+  sp_state st = {0};
+  sp_error e = {0};
+  json_object *root = json_object_new_object(), *paths = json_object_new_array();
+  json_object_object_add(root, "version", json_object_new_int(SP_STATE_VERSION));
+  json_object_object_add(root, "id", json_object_new_string("c\"1"));
+  json_object_object_add(root, "paths", paths);
+  for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
+    sp_bind b = {.host = (char *)hosts[i], .ctr = (char *)"/mnt/x\\y"};
+    CU_ASSERT_EQUAL_FATAL(sp_hash_hex(b.host, b.hash, &e), 0);
+    CU_ASSERT_EQUAL_FATAL(sp_state_append(&st, &b, &e), 0);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "host", json_object_new_string(b.host));
+    json_object_object_add(o, "container", json_object_new_string(b.ctr));
+    json_object_object_add(o, "options",
+                           json_object_new_string(sp_opts_string(&b.opts)));
+    json_object_object_add(o, "hash", json_object_new_string(b.hash));
+    json_object_array_add(paths, o);
+  }
+  for (int pretty = 0; pretty < 2; pretty++) {
+    char *text = NULL;
+    CU_ASSERT_EQUAL_FATAL(sp_state_to_json(&st, "c\"1", pretty, &text, &e),
+                          0);
+    const char *want = json_object_to_json_string_ext(
+        root, JSON_C_TO_STRING_NOSLASHESCAPE |
+                  (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN));
+    CU_ASSERT_STRING_EQUAL(text, want);
+    free(text);
+  }
+  json_object_put(root);
+  sp_state_free(&st);
+}
+
 /* Read the intent in lock (its length from fstat), as a call would. */
 static int intent_n(int lock, sp_state *back, bool *exists, off_t *size) {
   struct stat sb;
@@ -200,4 +239,5 @@ void register_state_suite(void) {
   ADD(s, test_corrupt);
   ADD(s, test_files);
   ADD(s, test_intent);
+  ADD(s, test_json_like_json_c);
 }

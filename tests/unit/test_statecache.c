@@ -24,10 +24,18 @@ static void test_cache(void) {
   CU_ASSERT(!exists);
   unit_state_add(&st, "/data/a:/mnt/a");
   CU_ASSERT_EQUAL(sp_state_save_cached(c, dfd, "c1", &st, &e), 0);
+  CU_ASSERT_EQUAL(st.n, 0); /* taken by the cache, not copied */
   CU_ASSERT_EQUAL(sp_state_load_cached(c, dfd, "c1", &back, &exists, &e), 0);
   CU_ASSERT(exists);
   CU_ASSERT_EQUAL(back.n, 1);
+  CU_ASSERT_STRING_EQUAL(back.paths[0].ctr, "/mnt/a");
+  /* The caller's copy is its own: changing it leaves the cache alone. */
+  sp_state_remove_at(&back, 0);
   sp_state_free(&back);
+  CU_ASSERT_EQUAL(sp_state_load_cached(c, dfd, "c1", &back, &exists, &e), 0);
+  CU_ASSERT_EQUAL(back.n, 1);
+  sp_state_free(&back);
+  unit_state_add(&st, "/data/a:/mnt/a");
 
   /* Another writer (plain sp_state_save: a new file by rename). */
   unit_state_add(&st, "/data/b:/mnt/b");
