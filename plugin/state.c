@@ -178,11 +178,20 @@ int sp_state_parse(const char *text, size_t len, const char *id,
 
 /* Append s as a JSON string at o, escaped as json-c does with
  * JSON_C_TO_STRING_NOSLASHESCAPE (bytes >= 0x80 pass through).  Needs at
- * most 6 * strlen(s) + 2 bytes. */
+ * most 6 * strlen(s) + 2 bytes.  Runs of plain bytes (a whole path, in
+ * practice) are copied at once. */
 static char *put_string(char *o, const char *s) {
   static const char hex[] = "0123456789abcdef";
   *o++ = '"';
-  for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+  for (const unsigned char *p = (const unsigned char *)s;; p++) {
+    const unsigned char *q = p;
+    while (*q >= 0x20 && *q != '"' && *q != '\\')
+      q++;
+    memcpy(o, p, (size_t)(q - p));
+    o += q - p;
+    p = q;
+    if (!*p)
+      break;
     char c = 0;
     switch (*p) {
     case '"': c = '"'; break;
@@ -196,29 +205,38 @@ static char *put_string(char *o, const char *s) {
     if (c) {
       *o++ = '\\';
       *o++ = c;
-    } else if (*p < 0x20) {
+    } else {
       memcpy(o, "\\u00", 4);
       o[4] = hex[*p >> 4];
       o[5] = hex[*p & 0xf];
       o += 6;
-    } else {
-      *o++ = (char)*p;
     }
   }
   *o++ = '"';
   return o;
 }
 
-/* Append a, b, c and d (punctuation, newlines, indentation, keys). */
-static char *put_fields(char *o, const char *a, const char *b, const char *c,
-                        const char *d) {
-  const char *v[] = {a, b, c, d};
-  for (size_t i = 0; i < 4; i++) {
-    size_t n = strlen(v[i]);
-    memcpy(o, v[i], n);
-    o += n;
-  }
-  return o;
+/* The text between the values, plain and pretty (json-c's two-space
+ * indentation), with their lengths known at compile time. */
+typedef struct glue {
+  const char *s;
+  size_t n;
+} glue;
+#define GLUE(x) {x, sizeof(x) - 1}
+enum { G_PATHS, G_FIRST, G_NEXT, G_CTR, G_OPTS, G_HASH, G_END, G_TAIL, G_N };
+static const glue glues[2][G_N] = {
+    {GLUE(",\"paths\":["), GLUE("{\"host\":"), GLUE(",{\"host\":"),
+     GLUE(",\"container\":"), GLUE(",\"options\":"), GLUE(",\"hash\":"),
+     GLUE("}"), GLUE("]}")},
+    {GLUE(",\n  \"paths\":["), GLUE("\n    {\n      \"host\":"),
+     GLUE(",\n    {\n      \"host\":"), GLUE(",\n      \"container\":"),
+     GLUE(",\n      \"options\":"), GLUE(",\n      \"hash\":"),
+     GLUE("\n    }"), GLUE("\n  ]\n}")},
+};
+
+static char *put_glue(char *o, const glue *g) {
+  memcpy(o, g->s, g->n);
+  return o + g->n;
 }
 
 /* Written directly rather than through a json-c tree: building one object
@@ -228,8 +246,7 @@ static char *put_fields(char *o, const char *a, const char *b, const char *c,
  * reads it with json-c. */
 int sp_state_to_json(const sp_state *st, const char *id, bool pretty,
                      char **out, sp_error *err) {
-  const char *nl = pretty ? "\n" : "", *i1 = pretty ? "  " : "",
-             *i2 = pretty ? "    " : "", *i3 = pretty ? "      " : "";
+  const glue *g = glues[pretty];
   /* Worst case: every byte of a string escaped to 6; 128 per line of
    * punctuation, keys and indentation. */
   size_t cap = 6 * strlen(id) + 256;
@@ -239,25 +256,24 @@ int sp_state_to_json(const sp_state *st, const char *id, bool pretty,
   char *text = malloc(cap), *o = text;
   if (!text)
     return sp_fail(err, -ENOMEM, "out of memory");
-  o += sprintf(o, "{%s%s\"version\":%d,%s%s\"id\":", nl, i1, SP_STATE_VERSION,
-               nl, i1);
+  o += sprintf(o, pretty ? "{\n  \"version\":%d,\n  \"id\":"
+                         : "{\"version\":%d,\"id\":",
+               SP_STATE_VERSION);
   o = put_string(o, id);
-  o = put_fields(o, ",", nl, i1, "\"paths\":[");
+  o = put_glue(o, &g[G_PATHS]);
   for (size_t i = 0; i < st->n; i++) {
     const sp_bind *b = &st->paths[i];
-    o = put_fields(o, i ? "," : "", nl, i2, "{");
-    o = put_fields(o, nl, i3, "\"host\":", "");
+    o = put_glue(o, &g[i ? G_NEXT : G_FIRST]);
     o = put_string(o, b->host);
-    o = put_fields(o, ",", nl, i3, "\"container\":");
+    o = put_glue(o, &g[G_CTR]);
     o = put_string(o, b->ctr);
-    o = put_fields(o, ",", nl, i3, "\"options\":");
+    o = put_glue(o, &g[G_OPTS]);
     o = put_string(o, sp_opts_string(&b->opts));
-    o = put_fields(o, ",", nl, i3, "\"hash\":");
+    o = put_glue(o, &g[G_HASH]);
     o = put_string(o, b->hash);
-    o = put_fields(o, nl, i2, "}", "");
+    o = put_glue(o, &g[G_END]);
   }
-  o = put_fields(o, nl, i1, "]", nl);
-  *o++ = '}';
+  o = put_glue(o, &g[G_TAIL]);
   *o = '\0';
   *out = text;
   return 0;
