@@ -335,15 +335,20 @@ int sp_state_load_file(int dirfd, const char *id, const char *ext,
   return 0;
 }
 
-static int write_all(int fd, const char *s, size_t len) {
+/* Write all of s: at offset off (pwrite), or at the file position when
+ * off is negative.  Each call is a fault-injection write step. */
+static int write_all(int fd, const char *s, size_t len, off_t off) {
   while (len) {
-    ssize_t r = SP_SYS(SP_F_WRITE, write(fd, s, len));
-    if (r < 0 && errno == EINTR)
+    ssize_t n = SP_SYS(SP_F_WRITE, off < 0 ? write(fd, s, len)
+                                           : pwrite(fd, s, len, off));
+    if (n < 0 && errno == EINTR)
       continue;
-    if (r < 0)
+    if (n < 0)
       return -errno;
-    s += r;
-    len -= (size_t)r;
+    s += n;
+    len -= (size_t)n;
+    if (off >= 0)
+      off += n;
   }
   return 0;
 }
@@ -388,7 +393,7 @@ static int write_file(int dirfd, const char *id, const char *ext,
     return sp_fail_errno(err, -errno, "cannot create %s", tmp);
   size_t len = strlen(text);
   text[len] = '\n';
-  if ((r = write_all(fd, text, len + 1)) < 0 ||
+  if ((r = write_all(fd, text, len + 1, -1)) < 0 ||
       (durable && SP_SYS(SP_F_WRITE, fsync(fd)) < 0 && (r = -errno))) {
     unlinkat(dirfd, tmp, 0);
     return sp_fail_errno(err, r, "cannot write %s", tmp);
@@ -421,20 +426,6 @@ int sp_state_unlink_file(int dirfd, const char *id, const char *ext,
   return 0;
 }
 
-static int pwrite_all(int fd, const char *s, size_t len, off_t off) {
-  while (len) {
-    ssize_t n = SP_SYS(SP_F_WRITE, pwrite(fd, s, len, off));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return -errno;
-    s += n;
-    len -= (size_t)n;
-    off += n;
-  }
-  return 0;
-}
-
 int sp_intent_write(int lockfd, off_t *size, const char *id,
                     const sp_state *st, sp_error *err) {
   _cleanup_free_ char *text = NULL;
@@ -453,8 +444,8 @@ int sp_intent_write(int lockfd, off_t *size, const char *id,
   }
   /* The body first, then the '{' that makes it live: a record cut short
    * never reads as one. */
-  if ((r = pwrite_all(lockfd, text + 1, total - 1, 1)) < 0 ||
-      (r = pwrite_all(lockfd, text, 1, 0)) < 0) {
+  if ((r = write_all(lockfd, text + 1, total - 1, 1)) < 0 ||
+      (r = write_all(lockfd, text, 1, 0)) < 0) {
     sp_intent_clear(lockfd);
     return sp_fail_errno(err, r, "cannot record the operation's intent");
   }
@@ -500,7 +491,7 @@ int sp_intent_read(int lockfd, off_t size, const char *id, sp_state *st,
 }
 
 int sp_intent_clear(int lockfd) {
-  return pwrite_all(lockfd, " ", 1, 0);
+  return write_all(lockfd, " ", 1, 0);
 }
 
 int sp_state_lock(int dirfd, const char *id, int *lockfd, off_t *intent_len,
