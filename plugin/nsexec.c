@@ -23,6 +23,7 @@ enum {
   STAGE_CHECK,
   STAGE_MOUNT,
   STAGE_UMOUNT,
+  STAGE_RESERVED,
 };
 
 static const char *stage_name(int s) {
@@ -33,6 +34,7 @@ static const char *stage_name(int s) {
   case STAGE_CHECK: return "checking";
   case STAGE_MOUNT: return "mounting on";
   case STAGE_UMOUNT: return "unmounting";
+  case STAGE_RESERVED: return "checking where symlinks lead";
   default: return "handling";
   }
 }
@@ -94,10 +96,62 @@ static int resolve(int rootfd, const char *path, int oflags) {
   return fd < 0 ? -errno : fd;
 }
 
+/* Append fd's digits to buf ("self/fd/"): no snprintf in the child. */
+static void fd_path(char buf[32], int fd) {
+  char digits[12];
+  int i = 0;
+  unsigned int v = (unsigned int)fd;
+  do
+    digits[i++] = (char)('0' + v % 10);
+  while ((v /= 10) && i < 11);
+  size_t o = strlen(buf);
+  while (i)
+    buf[o++] = digits[--i];
+  buf[o] = '\0';
+}
+
+/* The path of fd (plus "/name" when name is given) as the container sees
+ * it, after symlinks: the child's root is the container's root (see
+ * child_main), so the kernel's name for the fd is that path.  The rules for
+ * container paths ("/", /.sharedpath, /proc, /sys) apply to it as to the
+ * path given: a symlink must not be a way around them. */
+static int check_resolved(int procfd, int fd, const char *name) {
+  char link[32] = "self/fd/", path[PATH_MAX];
+  fd_path(link, fd);
+  ssize_t n = readlinkat(procfd, link, path, sizeof(path));
+  if (n < 0)
+    return -errno;
+  if ((size_t)n >= sizeof(path))
+    return -ENAMETOOLONG;
+  if (name) {
+    size_t len = strlen(name);
+    if (n == 1)
+      n = 0; /* the root: "/" + name */
+    if ((size_t)n + 1 + len >= sizeof(path))
+      return -ENAMETOOLONG;
+    path[n++] = '/';
+    memcpy(path + n, name, len);
+    n += (ssize_t)len;
+  }
+  path[n] = '\0';
+  return path[0] == '/' ? sp_ctr_path_check(path, NULL) : -EPERM;
+}
+
+/* procfs and sysfs hand over the kernel's view of the host (the container
+ * shares its kernel): never mount on them, nor create anything there. */
+static int on_kernel_fs(int fd) {
+  struct statfs sf;
+  if (fstatfs(fd, &sf) < 0)
+    return -errno;
+  return sf.f_type == PROC_SUPER_MAGIC || sf.f_type == SYSFS_MAGIC ? -EPERM
+                                                                   : 0;
+}
+
 /* Create the missing components of path inside the container, each one
  * resolved in the container's root; the last one as a dir or an empty
  * file. */
-static int create_path(int rootfd, const char *path, bool last_is_dir) {
+static int create_path(int rootfd, int procfd, const char *path,
+                       bool last_is_dir, int *stage) {
   char buf[PATH_MAX];
   size_t len = strlen(path);
   if (len >= sizeof(buf))
@@ -114,8 +168,15 @@ static int create_path(int rootfd, const char *path, bool last_is_dir) {
       *slash = '\0';
     int fd = resolve(rootfd, buf, last ? 0 : O_DIRECTORY);
     if (fd == -ENOENT) {
-      /* openat with O_PATH fds needs a real dir fd: reopen parent. */
-      int r;
+      int r = on_kernel_fs(parent);
+      if (r < 0)
+        *stage = STAGE_CHECK;
+      else if ((r = check_resolved(procfd, parent, p)) < 0)
+        *stage = STAGE_RESERVED;
+      if (r < 0) {
+        close(parent);
+        return r;
+      }
       if (!last || last_is_dir)
         r = mkdirat(parent, p, 0755) < 0 && errno != EEXIST ? -errno : 0;
       else {
@@ -150,16 +211,7 @@ static int create_path(int rootfd, const char *path, bool last_is_dir) {
  * closed (processes inside keep what they hold open, as with docker). */
 static int umount_fd(int procfd, int fd) {
   char path[32] = "self/fd/";
-  char digits[12];
-  int i = 0;
-  unsigned int v = (unsigned int)fd;
-  do
-    digits[i++] = (char)('0' + v % 10);
-  while ((v /= 10) && i < 11);
-  size_t o = strlen(path);
-  while (i)
-    path[o++] = digits[--i];
-  path[o] = '\0';
+  fd_path(path, fd);
   /* umount2 resolves relative paths from the cwd: the host's /proc. */
   if (fchdir(procfd) < 0)
     return -errno;
@@ -181,18 +233,23 @@ static int do_attach(const child_args *a, sp_ctr_op *op) {
   int fd = resolve(rootfd, op->target, 0);
   if (fd == -ENOENT) {
     op->stage = STAGE_CREATE;
-    fd = create_path(rootfd, op->target, op->ident.is_dir);
+    fd = create_path(rootfd, a->procfd, op->target, op->ident.is_dir,
+                     &op->stage);
   }
   if (fd < 0)
     return fd;
+  op->stage = STAGE_RESERVED;
+  int r = check_resolved(a->procfd, fd, NULL);
+  if (r < 0) {
+    close(fd);
+    return r;
+  }
   op->stage = STAGE_CHECK;
   struct stat sb;
-  struct statfs sf;
-  int r = 0;
-  if (fstat(fd, &sb) < 0 || fstatfs(fd, &sf) < 0)
+  if (fstat(fd, &sb) < 0)
     r = -errno;
-  else if (sf.f_type == PROC_SUPER_MAGIC || sf.f_type == SYSFS_MAGIC)
-    r = -EPERM;
+  else if ((r = on_kernel_fs(fd)) < 0)
+    ;
   else if (op->ident.is_dir && !S_ISDIR(sb.st_mode))
     r = -ENOTDIR;
   else if (!op->ident.is_dir && S_ISDIR(sb.st_mode))
@@ -227,7 +284,10 @@ static int do_detach(const child_args *a, sp_ctr_op *op) {
 
 static int child_main(void *arg) {
   child_args *a = arg;
-  if (setns(a->t->pidfd, CLONE_NEWNS) < 0) {
+  /* Our root becomes exactly the root we resolve in (the container init's),
+   * so the kernel names our fds as the container sees them. */
+  if (setns(a->t->pidfd, CLONE_NEWNS) < 0 || fchdir(a->t->rootfd) < 0 ||
+      chroot(".") < 0) {
     a->ops[0].stage = STAGE_SETNS;
     a->ops[0].result = -errno;
     _exit(1);
@@ -287,6 +347,12 @@ int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n, sp_error *err) {
         return sp_fail(err, -EPERM, "container path %s is on procfs or "
                        "sysfs inside the container; refusing to mount there",
                        ops[i].target);
+      if (ops[i].stage == STAGE_RESERVED &&
+          (ops[i].result == -EPERM || ops[i].result == -EINVAL))
+        return sp_fail(err, ops[i].result, "container path %s leads through "
+                       "symlinks to the container's / or to a reserved path "
+                       "(%s, /proc, /sys); refusing to mount there",
+                       ops[i].target, SHAREDPATH_CONTAINER_DIR);
       return sp_fail_errno(err, ops[i].result, "%s container path %s",
                            stage_name(ops[i].stage), ops[i].target);
     }
