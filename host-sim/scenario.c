@@ -625,6 +625,19 @@ static int step_ctr_flip_stop(line_ctx *l) {
                              "it did not race", n, min);
 }
 
+static int step_list(line_ctx *l) {
+  if (need_plugin(l) || l->ntok != 2)
+    return l->ntok != 2 ? fail(l, "usage: list ID") : 1;
+  struct sharedpath_error e = sph_error();
+  char *out = NULL;
+  int r = sph_list(&l->s->plugin, l->tok[1], &out, &e);
+  if (r == 0 && !l->s->quiet)
+    printf("         -> %s\n", out);
+  if (r == 0)
+    sph_release(&l->s->plugin, out);
+  return outcome(l, r, e.message);
+}
+
 static int step_host_fs(line_ctx *l) {
   const char *cmd = l->tok[0];
   int r;
@@ -872,7 +885,7 @@ static const struct {
     {"host-symlink", step_host_fs}, {"host-chmod", step_host_fs},
     {"host-truncate", step_host_fs}, {"host-mount", step_host_fs},
     {"host-umount", step_host_fs}, {"sha256", step_sha256},
-    {"snapshot", step_snapshot},
+    {"snapshot", step_snapshot},   {"list", step_list},
 };
 
 static int run_line(line_ctx *l) {
