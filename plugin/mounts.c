@@ -260,23 +260,79 @@ static void remove_mountpoint(const char *path) {
     unlink(path);
 }
 
-/* mkdir -p for a host path that does not exist yet (0755). */
-static int mkdir_parents(const char *path, sp_error *err) {
+/* The host-path rules on where fd really is (after every symlink), with
+ * suffix (the part still to be created, or "") appended. */
+static int check_real_host_path(const sp_ctx *ctx, int fd, const char *suffix,
+                                const char *given, sp_error *err) {
+  char link[64], real[PATH_MAX];
+  snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+  ssize_t len = readlink(link, real, sizeof(real));
+  if (len < 0)
+    return sp_fail_errno(err, -errno, "cannot resolve host path %s", given);
+  size_t sl = strlen(suffix);
+  if ((size_t)len + sl >= sizeof(real))
+    return sp_fail(err, -ENAMETOOLONG, "host path %s resolves to a path of "
+                   "%d bytes or more", given, PATH_MAX);
+  if (len == 1 && sl)
+    len = 0; /* "/" + "/x" */
+  memcpy(real + len, suffix, sl + 1);
+  if (real[0] != '/')
+    return sp_fail(err, -EPERM, "host path %s resolves outside this "
+                   "process's root (%s)", given, real);
+  return sp_host_path_check(real, ctx->root, ctx->state_dir,
+                            ctx->flags & SHAREDPATH_HOST_ALLOW_SENSITIVE_PATHS,
+                            err);
+}
+
+/* mkdir -p for a host path that does not exist yet (0755): the rules are
+ * checked on where the deepest existing ancestor really is, before
+ * anything is created, and each new component is made and opened below
+ * the previous one without following symlinks.  Returns an O_PATH fd. */
+static int create_host_dir(const sp_ctx *ctx, const char *path,
+                           sp_error *err) {
   char buf[PATH_MAX];
   snprintf(buf, sizeof(buf), "%s", path);
-  for (char *p = buf + 1;; p++) {
-    if (*p == '/' || *p == '\0') {
-      char c = *p;
-      *p = '\0';
-      if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-        return sp_fail_errno(err, -errno, "cannot create host directory %s",
-                             buf);
-      *p = c;
-      if (!c)
-        break;
+  size_t len = strlen(buf);
+  _cleanup_close_ int dirfd = -1;
+  size_t cut = len;
+  for (;;) {
+    while (cut > 0 && buf[cut] != '/')
+      cut--;
+    if (cut == 0) {
+      dirfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      break;
     }
+    buf[cut] = '\0';
+    dirfd = open(buf, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    buf[cut] = '/';
+    if (dirfd >= 0 || errno != ENOENT)
+      break;
+    cut--;
   }
-  return 0;
+  if (dirfd < 0)
+    return sp_fail_errno(err, -errno, "cannot create host directory %s",
+                         path);
+  int r = check_real_host_path(ctx, dirfd, buf + cut, path, err);
+  if (r < 0)
+    return r;
+  char *p = buf + cut + 1;
+  for (;;) {
+    char *slash = strchr(p, '/');
+    if (slash)
+      *slash = '\0';
+    if (mkdirat(dirfd, p, 0755) < 0 && errno != EEXIST)
+      return sp_fail_errno(err, -errno, "cannot create host directory %s "
+                           "(at %s)", path, p);
+    int fd = openat(dirfd, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+      return sp_fail_errno(err, -errno, "cannot open host directory %s "
+                           "(at %s), just created", path, p);
+    close(dirfd);
+    dirfd = fd;
+    if (!slash)
+      return TAKE_FD(dirfd);
+    p = slash + 1;
+  }
 }
 
 static int move_tree(int tree, const char *target, sp_error *err) {
@@ -304,25 +360,23 @@ int sp_host_attach(const sp_ctx *ctx, const char *id, const sp_bind *b,
   *created = false;
   int r;
 
+  /* The path as given first: nothing is created under the shared root,
+   * the state dir or /proc before the rules are checked. */
+  if ((r = sp_host_path_check(b->host, ctx->root, ctx->state_dir,
+                              ctx->flags & SHAREDPATH_HOST_ALLOW_SENSITIVE_PATHS,
+                              err)) < 0)
+    return r;
   _cleanup_close_ int hostfd = open(b->host, O_PATH | O_CLOEXEC);
   if (hostfd < 0 && errno == ENOENT) {
-    if ((r = mkdir_parents(b->host, err)) < 0)
+    if ((r = create_host_dir(ctx, b->host, err)) < 0)
       return r;
-    hostfd = open(b->host, O_PATH | O_CLOEXEC);
+    hostfd = r;
   }
   if (hostfd < 0)
     return sp_fail_errno(err, -errno, "cannot open host path %s", b->host);
   /* Check what the path really is after symlinks, through the fd we will
    * bind, so a symlink swap cannot change it afterwards. */
-  char link[64], real[PATH_MAX];
-  snprintf(link, sizeof(link), "/proc/self/fd/%d", hostfd);
-  ssize_t len = readlink(link, real, sizeof(real) - 1);
-  if (len < 0)
-    return sp_fail_errno(err, -errno, "cannot resolve host path %s", b->host);
-  real[len] = '\0';
-  if ((r = sp_host_path_check(real, ctx->root, ctx->state_dir,
-                              ctx->flags & SHAREDPATH_HOST_ALLOW_SENSITIVE_PATHS,
-                              err)) < 0)
+  if ((r = check_real_host_path(ctx, hostfd, "", b->host, err)) < 0)
     return r;
   struct stat sb;
   if (fstat(hostfd, &sb) < 0)
