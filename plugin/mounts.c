@@ -439,13 +439,22 @@ int sp_host_detach(const sp_ctx *ctx, const char *id, const char *hash,
   PATHF(m, err, "%s/%s/%s", ctx->master, id, hash);
   const char *order[] = {m, mid};
   for (size_t i = 0; i < 2; i++) {
+    int r = 0;
     if (umount2(order[i], UMOUNT_NOFOLLOW) < 0 && errno != EINVAL &&
         errno != ENOENT)
-      return sp_fail_errno(err, -errno, "cannot unmount %s", order[i]);
-    int r = sp_is_mountpoint(AT_FDCWD, order[i]);
-    if (r == 1)
-      return sp_fail(err, -EBUSY, "%s is still mounted after unmount",
-                     order[i]);
+      r = sp_fail_errno(err, -errno, "cannot unmount %s", order[i]);
+    else if (sp_is_mountpoint(AT_FDCWD, order[i]) == 1)
+      r = sp_fail(err, -EBUSY, "%s is still mounted after unmount",
+                  order[i]);
+    if (r < 0) {
+      /* All or nothing: the master bind goes back over the mid that
+       * stays, or the caller's rollback would clone the empty mount
+       * point into the container instead of the host path. */
+      if (i == 1 && mount(mid, m, NULL, MS_BIND, NULL) < 0)
+        sp_log(ctx, SHAREDPATH_LOG_ERROR, "cannot re-bind %s onto %s: %s",
+               mid, m, strerror(errno));
+      return r;
+    }
   }
   remove_mountpoint(m);
   remove_mountpoint(mid);
