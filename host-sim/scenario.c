@@ -661,6 +661,10 @@ static int step_host_fs(line_ctx *l) {
       return fail(l, "usage: host-mount FSTYPE PATH");
     r = mount(l->tok[1], l->tok[2], l->tok[1], MS_NOSUID | MS_NODEV, NULL) < 0
             ? -errno : 0;
+  } else if (!strcmp(cmd, "host-rm")) {
+    if (l->ntok != 2)
+      return fail(l, "usage: host-rm PATH");
+    r = remove(l->tok[1]) < 0 ? -errno : 0;
   } else {
     if (l->ntok != 2)
       return fail(l, "usage: host-umount PATH");
@@ -884,7 +888,8 @@ static const struct {
     {"ctr-flip-stop", step_ctr_flip_stop},
     {"host-symlink", step_host_fs}, {"host-chmod", step_host_fs},
     {"host-truncate", step_host_fs}, {"host-mount", step_host_fs},
-    {"host-umount", step_host_fs}, {"sha256", step_sha256},
+    {"host-umount", step_host_fs}, {"host-rm", step_host_fs},
+    {"sha256", step_sha256},
     {"snapshot", step_snapshot},   {"list", step_list},
 };
 
