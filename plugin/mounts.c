@@ -37,7 +37,10 @@ static int mkdir_mode(const char *path, mode_t mode, sp_error *err) {
     struct stat sb;
     if (lstat(path, &sb) < 0 || !S_ISDIR(sb.st_mode))
       return sp_fail(err, -ENOTDIR, "%s exists and is not a directory", path);
-    return 0;
+    /* Ours, so its mode is ours too: one left 0777 (by hand, or by an old
+     * version) would let anyone plant things in the shared root. */
+    if ((sb.st_mode & 07777) == mode)
+      return 0;
   }
   /* mkdir applies the umask; the mode is part of the safety contract. */
   if (chmod(path, mode) < 0)
