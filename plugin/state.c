@@ -282,8 +282,13 @@ int sp_state_save(int dirfd, const char *id, const sp_state *st,
     return sp_fail(err, -ENAMETOOLONG, "container id too long");
   /* The temp name is per container and we hold the container's lock, so a
    * fixed name is safe and a crash leaves at most one stale temp file. */
+  /* A temp file left by a crash keeps its mode and links under O_TRUNC:
+   * start from a new inode, so the state is always 0600 and a stale hard
+   * link to another file is never written through. */
+  if (unlinkat(dirfd, tmp, 0) < 0 && errno != ENOENT)
+    return sp_fail_errno(err, -errno, "cannot remove stale %s", tmp);
   _cleanup_close_ int fd = openat(dirfd, tmp,
-                                  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+                                  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC |
                                       O_NOFOLLOW, 0600);
   if (fd < 0)
     return sp_fail_errno(err, -errno, "cannot create %s", tmp);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "state.h"
 #include "unit.h"
@@ -130,9 +131,41 @@ static void test_files(void) {
   CU_ASSERT_EQUAL(rmdir(dir), 0);
 }
 
+/* A temp file left by a crash (any mode, or a hard link to another file)
+ * is never reused: the saved state is a new 0600 inode. */
+static void test_stale_temp(void) {
+  char dir[] = "/tmp/sp-unit-stale.XXXXXX";
+  CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+  int fd = openat(dfd, "victim", O_WRONLY | O_CREAT, 0644);
+  CU_ASSERT_EQUAL(write(fd, "VICTIM", 6), 6);
+  close(fd);
+  CU_ASSERT_EQUAL(linkat(dfd, "victim", dfd, "c1.json.tmp", 0), 0);
+  CU_ASSERT_EQUAL(fchmodat(dfd, "c1.json.tmp", 0666, 0), 0);
+  sp_state st = {0};
+  sp_error e = {0};
+  add(&st, "/data/shared:/mnt/a");
+  CU_ASSERT_EQUAL(sp_state_save(dfd, "c1", &st, &e), 0);
+  struct stat sb;
+  CU_ASSERT_EQUAL(fstatat(dfd, "c1.json", &sb, 0), 0);
+  CU_ASSERT_EQUAL(sb.st_mode & 07777, 0600);
+  CU_ASSERT_EQUAL(sb.st_nlink, 1);
+  char buf[16] = "";
+  fd = openat(dfd, "victim", O_RDONLY);
+  CU_ASSERT_EQUAL(read(fd, buf, sizeof(buf) - 1), 6);
+  close(fd);
+  CU_ASSERT_STRING_EQUAL(buf, "VICTIM");
+  sp_state_free(&st);
+  unlinkat(dfd, "c1.json", 0);
+  unlinkat(dfd, "victim", 0);
+  close(dfd);
+  CU_ASSERT_EQUAL(rmdir(dir), 0);
+}
+
 void register_state_suite(void) {
   CU_pSuite s = CU_add_suite("state", NULL, NULL);
   ADD(s, test_round_trip);
   ADD(s, test_corrupt);
   ADD(s, test_files);
+  ADD(s, test_stale_temp);
 }
