@@ -24,6 +24,9 @@ int sp_spec_add_mount(const char *in, const char *source, char **out,
   json_tokener *tok = json_tokener_new();
   if (!tok)
     return sp_fail(err, -ENOMEM, "out of memory");
+  /* Strict: json-c otherwise takes comments, single quotes and numbers
+   * like 01e, and writes some back as text no other parser accepts. */
+  json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
   _cleanup_json_ json_object *spec = json_tokener_parse_ex(tok, in, (int)len);
   enum json_tokener_error jerr = json_tokener_get_error(tok);
   size_t consumed = json_tokener_get_parse_end(tok);

@@ -112,6 +112,7 @@ int sp_state_parse(const char *text, size_t len, const char *id,
   json_tokener *tok = json_tokener_new();
   if (!tok)
     return sp_fail(err, -ENOMEM, "out of memory");
+  json_tokener_set_flags(tok, JSON_TOKENER_STRICT); /* we write strict JSON */
   _cleanup_json_ json_object *root = json_tokener_parse_ex(tok, text,
                                                             (int)len);
   enum json_tokener_error jerr = json_tokener_get_error(tok);

@@ -86,6 +86,12 @@ static void test_bad_specs(void) {
   bad("{\"mounts\":\"x\"}");
   bad("{\"mounts\":[]} trailing");
   bad("{\"mounts\":[");
+  /* Not JSON, though json-c takes it by default and writes some of it
+   * back as invalid JSON ("01e" becomes 01): found by fuzz-spec. */
+  bad("{\"mounts\":null,\"x\":01e}");
+  bad("{\"x\":01}");
+  bad("{\"mounts\":[]} // comment");
+  bad("{\"mounts\":[],}");
   /* Inputs after which json-c counts the terminating NUL as parsed: the
    * trailing-data check must not read past the end (found by fuzz-spec;
    * visible under ASan and valgrind).  Heap copies of the exact size. */

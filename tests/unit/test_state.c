@@ -69,6 +69,8 @@ static void test_corrupt(void) {
   parse_fails("{\"version\":1,\"id\":\"c1\"}", -EINVAL);
   parse_fails("{\"version\":1,\"id\":\"c1\",\"paths\":[1]}", -EINVAL);
   parse_fails("{\"version\":1,\"id\":\"c1\",\"paths\":[]} x", -EINVAL);
+  parse_fails("{\"version\":01,\"id\":\"c1\",\"paths\":[]}", -EINVAL);
+  parse_fails("{\"version\":1,\"id\":\"c1\",\"paths\":[]}/**/", -EINVAL);
   parse_fails(ENTRY("/data/shared", "/mnt/a", "rw,rslave", "00"), -EINVAL);
   parse_fails(ENTRY("/data//shared", "/mnt/a", "rw,rslave", H_DATA), -EINVAL);
   parse_fails(ENTRY("/data/shared", "/proc/x", "rw,rslave", H_DATA), -EPERM);
