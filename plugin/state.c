@@ -101,6 +101,48 @@ static int parse_entry(json_object *e, size_t i, sp_bind *b, sp_error *err) {
   return 0;
 }
 
+static int by_ctr(const void *a, const void *b, void *arg) {
+  const sp_bind *p = arg;
+  size_t i = *(const size_t *)a, j = *(const size_t *)b;
+  int c = strcmp(p[i].ctr, p[j].ctr);
+  return c ? c : (i > j) - (i < j);
+}
+
+static int by_host(const void *a, const void *b, void *arg) {
+  const sp_bind *p = arg;
+  size_t i = *(const size_t *)a, j = *(const size_t *)b;
+  int c = strcmp(p[i].host, p[j].host);
+  return c ? c : (i > j) - (i < j);
+}
+
+/* One container path per entry, one set of options per host path.  By
+ * sorting, not pairwise: a state file of the largest size accepted holds
+ * some 30000 entries, and every call loads it. */
+static int check_conflicts(const sp_state *st, sp_error *err) {
+  if (st->n < 2)
+    return 0;
+  _cleanup_free_ size_t *idx = malloc(st->n * sizeof(*idx));
+  if (!idx)
+    return sp_fail(err, -ENOMEM, "out of memory");
+  for (int pass = 0; pass < 2; pass++) {
+    for (size_t i = 0; i < st->n; i++)
+      idx[i] = i;
+    qsort_r(idx, st->n, sizeof(*idx), pass ? by_host : by_ctr, st->paths);
+    for (size_t k = 1; k < st->n; k++) {
+      const sp_bind *a = &st->paths[idx[k - 1]], *b = &st->paths[idx[k]];
+      bool clash = pass ? strcmp(a->host, b->host) == 0 &&
+                              memcmp(&a->opts, &b->opts, sizeof(a->opts)) != 0
+                        : strcmp(a->ctr, b->ctr) == 0;
+      if (clash)
+        return sp_fail(err, -EINVAL, "state entry %zu conflicts with entry "
+                       "%zu (%s)", idx[k], idx[k - 1],
+                       pass ? "same host path, other options"
+                            : "same container path");
+    }
+  }
+  return 0;
+}
+
 int sp_state_parse(const char *text, size_t len, const char *id,
                    sp_state *st, sp_error *err) {
   *st = (sp_state){0};
@@ -157,15 +199,6 @@ int sp_state_parse(const char *text, size_t len, const char *id,
       sp_state_free(st);
       return r;
     }
-    for (size_t j = 0; j < st->n; j++)
-      if (strcmp(st->paths[j].ctr, b.ctr) == 0 ||
-          (strcmp(st->paths[j].host, b.host) == 0 &&
-           memcmp(&st->paths[j].opts, &b.opts, sizeof(b.opts)) != 0)) {
-        sp_bind_clear(&b);
-        sp_state_free(st);
-        return sp_fail(err, -EINVAL, "state entry %zu conflicts with entry "
-                       "%zu", i, j);
-      }
     r = sp_state_append(st, &b, err);
     sp_bind_clear(&b);
     if (r < 0) {
@@ -173,7 +206,10 @@ int sp_state_parse(const char *text, size_t len, const char *id,
       return r;
     }
   }
-  return 0;
+  int r = check_conflicts(st, err);
+  if (r < 0)
+    sp_state_free(st);
+  return r;
 }
 
 int sp_state_to_json(const sp_state *st, const char *id, bool pretty,

@@ -82,6 +82,13 @@ static void test_corrupt(void) {
               "\"container\":\"/a\",\"options\":\"rw,rslave\",\"hash\":\"" H_DATA
               "\"},{\"host\":\"/data/shared\",\"container\":\"/a\",\"options\":"
               "\"rw,rslave\",\"hash\":\"" H_DATA "\"}]}", -EINVAL);
+  /* Same host path with other options, entries apart: a conflict. */
+  parse_fails("{\"version\":1,\"id\":\"c1\",\"paths\":[{\"host\":\"/data/shared\","
+              "\"container\":\"/a\",\"options\":\"rw,rslave\",\"hash\":\"" H_DATA
+              "\"},{\"host\":\"/data/shared\",\"container\":\"/b\",\"options\":"
+              "\"rw,rslave\",\"hash\":\"" H_DATA "\"},{\"host\":\"/data/shared\","
+              "\"container\":\"/c\",\"options\":\"ro,rslave\",\"hash\":\"" H_DATA
+              "\"}]}", -EINVAL);
   /* Embedded NUL and oversize are refused before parsing. */
   char nul[] = "{\"version\":1}\0xx";
   CU_ASSERT_EQUAL(sp_state_parse(nul, sizeof(nul) - 1, "c1", &st, &e), -EINVAL);
