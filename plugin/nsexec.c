@@ -92,8 +92,17 @@ static int resolve(int rootfd, const char *path, int oflags) {
       .flags = (uint64_t)(O_PATH | O_CLOEXEC | oflags),
       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
   };
-  int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-  return fd < 0 ? -errno : fd;
+  /* With RESOLVE_IN_ROOT, a rename or mount anywhere on the system while
+   * ".." is resolved gives EAGAIN (the kernel cannot prove ".." stayed
+   * inside): retry, as openat2(2) advises.  Bounded, for a container that
+   * renames in a loop to starve us. */
+  for (int tries = 0;; tries++) {
+    int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+    if (fd >= 0)
+      return fd;
+    if (errno != EAGAIN || tries == 1000)
+      return -errno;
+  }
 }
 
 /* Append fd's digits to buf ("self/fd/"): no snprintf in the child. */
