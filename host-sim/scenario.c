@@ -32,7 +32,7 @@ static const struct {
     {"ENOSPC", ENOSPC},   {"EROFS", EROFS},     {"ENAMETOOLONG", ENAMETOOLONG},
     {"ENOSYS", ENOSYS},   {"ENOTEMPTY", ENOTEMPTY}, {"ELOOP", ELOOP},
     {"EPROTO", EPROTO},   {"EFBIG", EFBIG},     {"EXDEV", EXDEV},
-    {"EPROTONOSUPPORT", EPROTONOSUPPORT},
+    {"EPROTONOSUPPORT", EPROTONOSUPPORT}, {"EAGAIN", EAGAIN},
 };
 
 static const char *errname(int e) {
