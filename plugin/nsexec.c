@@ -16,6 +16,23 @@
 
 #include "nsexec.h"
 
+/* Under ASan: the child runs instrumented code on the mapped stack and
+ * _exits without unwinding, so its stack redzones stay poisoned in the
+ * shadow, where a later mapping at the same address would look poisoned. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SP_ASAN 1
+#endif
+#endif
+#ifdef SP_ASAN
+#include <sanitizer/asan_interface.h>
+#define unpoison(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define unpoison(p, n) ((void)(p), (void)(n))
+#endif
+
 enum {
   STAGE_SETNS = 1,
   STAGE_RESOLVE,
@@ -332,6 +349,7 @@ int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n, sp_error *err) {
                    MAP_SHARED | MAP_ANONYMOUS | MAP_STACK, -1, 0);
   if (map == MAP_FAILED)
     return sp_fail_errno(err, -errno, "cannot allocate a child stack");
+  unpoison(map, map_size);
   sp_ctr_op *shared = (sp_ctr_op *)((char *)map + stack_size);
   memcpy(shared, ops, n * sizeof(*ops));
   child_args a = {.t = t, .ops = shared, .n = n, .procfd = procfd};
@@ -353,6 +371,7 @@ int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n, sp_error *err) {
     ops[i].stage = shared[i].stage;
     ops[i].did = shared[i].did;
   }
+  unpoison(map, map_size);
   munmap(map, map_size);
   if (pid < 0)
     return sp_fail_errno(err, -clone_errno, "cannot start a child to enter "
