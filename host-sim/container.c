@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -201,6 +202,7 @@ int sim_ctr_start(sim_ctr *c, char *msg, size_t msgsz) {
 }
 
 void sim_ctr_stop(sim_ctr *c) {
+  sim_ctr_flip_stop(c);
   if (!c->running)
     return;
   kill(c->pid, SIGKILL);
@@ -317,4 +319,106 @@ static int write_fn(const char *path, const void *arg, void *out,
 int sim_ctr_write(const sim_ctr *c, const char *path, const char *text) {
   int dummy = 0;
   return run_inside(c, write_fn, path, text, &dummy, sizeof(dummy));
+}
+
+static int symlink_fn(const char *path, const void *arg, void *out,
+                      size_t outsz) {
+  (void)out, (void)outsz;
+  return symlink((const char *)arg, path) < 0 ? -errno : 0;
+}
+
+int sim_ctr_symlink(const sim_ctr *c, const char *target, const char *path) {
+  int dummy = 0;
+  return run_inside(c, symlink_fn, path, target, &dummy, sizeof(dummy));
+}
+
+static int mkdir_fn(const char *path, const void *arg, void *out,
+                    size_t outsz) {
+  (void)arg, (void)out, (void)outsz;
+  return mkdir_p(path, 0755);
+}
+
+int sim_ctr_mkdir(const sim_ctr *c, const char *path) {
+  int dummy = 0;
+  return run_inside(c, mkdir_fn, path, NULL, &dummy, sizeof(dummy));
+}
+
+static int mount_fn(const char *path, const void *arg, void *out,
+                    size_t outsz) {
+  (void)out, (void)outsz;
+  const char *fstype = arg;
+  return mount(fstype, path, fstype, MS_NOSUID | MS_NODEV | MS_NOEXEC,
+               NULL) < 0 ? -errno : 0;
+}
+
+int sim_ctr_mount(const sim_ctr *c, const char *fstype, const char *path) {
+  int dummy = 0;
+  return run_inside(c, mount_fn, path, fstype, &dummy, sizeof(dummy));
+}
+
+/* The flipper counts its swaps in a shared page so the stop can tell that
+ * it really raced (a flipper that never ran proves nothing). */
+static long *flip_count;
+
+int sim_ctr_flip_start(sim_ctr *c, const char *a, const char *b) {
+  if (!c->running)
+    return -ESRCH;
+  if (c->flipper)
+    return -EBUSY;
+  if (!flip_count) {
+    flip_count = mmap(NULL, sizeof(long), PROT_READ | PROT_WRITE,
+                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (flip_count == MAP_FAILED) {
+      flip_count = NULL;
+      return -errno;
+    }
+  }
+  *flip_count = 0;
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return -errno;
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0) {
+    int e = errno;
+    close(p[0]);
+    close(p[1]);
+    return -e;
+  }
+  if (pid == 0) {
+    close(p[0]);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int r = setns(c->pidfd, CLONE_NEWNS) < 0 || chdir("/") < 0 ? -errno : 0;
+    /* Prove one swap works before reporting ready. */
+    if (r == 0 && renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) < 0)
+      r = -errno;
+    if (write(p[1], &r, sizeof(r)) != sizeof(r) || r < 0)
+      _exit(1);
+    close(p[1]);
+    for (;;)
+      if (renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) == 0)
+        __atomic_add_fetch(flip_count, 1, __ATOMIC_RELAXED);
+  }
+  close(p[1]);
+  int r = -EIO;
+  if (read(p[0], &r, sizeof(r)) != sizeof(r))
+    r = -EIO;
+  close(p[0]);
+  if (r < 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return r;
+  }
+  c->flipper = pid;
+  return 0;
+}
+
+long sim_ctr_flip_stop(sim_ctr *c) {
+  if (!c->flipper)
+    return -ESRCH;
+  kill(c->flipper, SIGKILL);
+  while (waitpid(c->flipper, NULL, 0) < 0 && errno == EINTR)
+    ;
+  c->flipper = 0;
+  return flip_count ? *flip_count : 0;
 }

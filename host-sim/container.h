@@ -16,6 +16,7 @@ typedef struct sim_ctr {
   pid_t pid;
   int pidfd;
   bool running;
+  pid_t flipper; /* 'ctr-flip' process, or 0 */
 } sim_ctr;
 
 /* Start the container's init from c->spec.  0 or -errno with msg. */
@@ -38,4 +39,14 @@ int sim_ctr_inspect(const sim_ctr *c, const char *path, bool write_test,
                     sim_seen *seen);
 /* Write text to path inside the container (truncate/create). 0 or -errno. */
 int sim_ctr_write(const sim_ctr *c, const char *path, const char *text);
+/* Inside the container: symlink(target, path), mkdir -p (0755) and
+ * mount(fstype, path, fstype).  0 or -errno. */
+int sim_ctr_symlink(const sim_ctr *c, const char *target, const char *path);
+int sim_ctr_mkdir(const sim_ctr *c, const char *path);
+int sim_ctr_mount(const sim_ctr *c, const char *fstype, const char *path);
+/* Start a process inside the container that swaps a and b
+ * (renameat2 RENAME_EXCHANGE) in a loop until sim_ctr_flip_stop. */
+int sim_ctr_flip_start(sim_ctr *c, const char *a, const char *b);
+/* Stop it; returns how many swaps it made (>= 0) or -errno. */
+long sim_ctr_flip_stop(sim_ctr *c);
 #endif

@@ -15,9 +15,9 @@ int sim_mounts_read(sim_mounts *m) {
   return sim_mounts_read_file(m, "/proc/self/mountinfo");
 }
 
-int sim_mounts_read_file(sim_mounts *m, const char *path) {
+int sim_mounts_read_file(sim_mounts *m, const char *mountinfo) {
   *m = (sim_mounts){0};
-  struct libmnt_table *tb = mnt_new_table_from_file(path);
+  struct libmnt_table *tb = mnt_new_table_from_file(mountinfo);
   if (!tb)
     return -1;
   struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
@@ -85,4 +85,48 @@ bool sim_mounts_same(const sim_mounts *a, const sim_mounts *b) {
       same = false;
     }
   return same;
+}
+
+/* A line's target: up to the first blank (sim paths have none). */
+static bool target_within(const char *line, const char *path, bool strictly) {
+  size_t n = strlen(path), t = strcspn(line, " ");
+  if (t < n || strncmp(line, path, n) != 0)
+    return false;
+  return t == n ? !strictly : line[n] == '/';
+}
+
+bool sim_mounts_new_only_below(const sim_mounts *base, const sim_mounts *now,
+                               const char *prefix) {
+  /* A multiset difference: a second identical mount stacked on a baseline
+   * one is new, too. */
+  bool *used = calloc(base->n + 1, sizeof(bool));
+  if (!used)
+    abort();
+  bool ok = true;
+  for (size_t i = 0; i < now->n; i++) {
+    size_t j;
+    for (j = 0; j < base->n; j++)
+      if (!used[j] && strcmp(base->lines[j], now->lines[i]) == 0)
+        break;
+    if (j < base->n) {
+      used[j] = true;
+      continue;
+    }
+    if (!target_within(now->lines[i], prefix, true)) {
+      printf("    new mount outside %s: %s\n", prefix, now->lines[i]);
+      ok = false;
+    }
+  }
+  free(used);
+  return ok;
+}
+
+bool sim_mounts_none_at_or_below(const sim_mounts *m, const char *path) {
+  bool ok = true;
+  for (size_t i = 0; i < m->n; i++)
+    if (target_within(m->lines[i], path, false)) {
+      printf("    mounted: %s\n", m->lines[i]);
+      ok = false;
+    }
+  return ok;
 }

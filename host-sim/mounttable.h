@@ -11,11 +11,17 @@ typedef struct sim_mounts {
 } sim_mounts;
 
 int sim_mounts_read(sim_mounts *m);
-/* Another process's table, e.g. /proc/PID/mountinfo. */
-int sim_mounts_read_file(sim_mounts *m, const char *path);
+/* The same from another mountinfo file, e.g. /proc/PID/mountinfo. */
+int sim_mounts_read_file(sim_mounts *m, const char *mountinfo);
 void sim_mounts_free(sim_mounts *m);
 /* Mounts whose target lies strictly below one of the prefixes. */
 size_t sim_mounts_count_below(const char *const *prefixes, size_t np);
 /* Print to stdout what differs between two snapshots; true if equal. */
 bool sim_mounts_same(const sim_mounts *a, const sim_mounts *b);
+/* Print the mounts of now that are not in base and whose target is not
+ * strictly below prefix; true if there are none. */
+bool sim_mounts_new_only_below(const sim_mounts *base, const sim_mounts *now,
+                               const char *prefix);
+/* Print the mounts at or below path; true if there are none. */
+bool sim_mounts_none_at_or_below(const sim_mounts *m, const char *path);
 #endif

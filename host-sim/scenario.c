@@ -8,9 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <ftw.h>
+#include <linux/magic.h>
+#include <openssl/evp.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "sim.h"
@@ -28,7 +33,7 @@ static const struct {
     {"ENOSPC", ENOSPC},   {"EROFS", EROFS},     {"ENAMETOOLONG", ENAMETOOLONG},
     {"ENOSYS", ENOSYS},   {"ENOTEMPTY", ENOTEMPTY}, {"ELOOP", ELOOP},
     {"EPROTO", EPROTO},   {"EFBIG", EFBIG},     {"EXDEV", EXDEV},
-    {"EPROTONOSUPPORT", EPROTONOSUPPORT},
+    {"EPROTONOSUPPORT", EPROTONOSUPPORT}, {"EAGAIN", EAGAIN},
 };
 
 const char *errname(int e) {
@@ -122,6 +127,12 @@ void sim_teardown(sim *s) {
     sph_unload(&s->plugin);
   s->loaded = false;
   sim_mounts_free(&s->baseline);
+  s->have_baseline = false;
+  for (size_t i = 0; i < s->nvars; i++)
+    free(s->vars[i].value);
+  s->nvars = 0;
+  free(s->snapshot);
+  s->snapshot = NULL;
   if (s->tmp[0]) {
     umount2(s->tmp, MNT_DETACH);
     rmdir(s->tmp);
@@ -155,6 +166,9 @@ static const char *var(sim *s, const char *name) {
     return s->plugin_path;
   if (!strcmp(name, "i") && s->iter[0])
     return s->iter;
+  for (size_t i = 0; i < s->nvars; i++)
+    if (!strcmp(s->vars[i].name, name))
+      return s->vars[i].value;
   return getenv(name);
 }
 
@@ -233,6 +247,8 @@ static int take_expectation(line_ctx *l) {
 
 /* Compare a call's outcome with the line's expectation. */
 int outcome(line_ctx *l, int r, const char *message) {
+  if (l->try_)
+    return 0;
   if (l->expect_err == 0 && r == 0)
     return 0;
   if (l->expect_err == 0)
@@ -468,8 +484,15 @@ size_t count_paths(const char *json) {
   return n;
 }
 
+static int expect_host(line_ctx *l);
+
 static int step_expect(line_ctx *l) {
   sim *s = l->s;
+  if (l->ntok >= 2) {
+    int r = expect_host(l);
+    if (r >= 0)
+      return r;
+  }
   if (l->ntok >= 2 && !strcmp(l->tok[1], "mounts")) {
     if (l->ntok != 3)
       return fail(l, "usage: expect mounts N");
@@ -563,6 +586,323 @@ static int step_expect(line_ctx *l) {
   return fail(l, "unknown expectation '%s'", what);
 }
 
+
+/* ---- steps for hostile tests: the container's and host's filesystems,
+ * state files, and what must not change ---- */
+
+static sim_ctr *running_ctr(line_ctx *l, const char *id) {
+  sim_ctr *c = find_ctr(l->s, id, NULL);
+  if (!c || !c->running) {
+    fail(l, "container %s is not running", id);
+    return NULL;
+  }
+  return c;
+}
+
+static int step_ctr_fs(line_ctx *l) {
+  const char *cmd = l->tok[0];
+  bool link = !strcmp(cmd, "ctr-symlink"), mnt = !strcmp(cmd, "ctr-mount");
+  if (l->ntok != (link || mnt ? 4 : 3))
+    return fail(l, "usage: ctr-symlink ID TARGET LINKPATH | ctr-mkdir ID "
+                "PATH | ctr-mount ID FSTYPE PATH");
+  sim_ctr *c = running_ctr(l, l->tok[1]);
+  if (!c)
+    return 1;
+  int r = link ? sim_ctr_symlink(c, l->tok[2], l->tok[3])
+          : mnt ? sim_ctr_mount(c, l->tok[2], l->tok[3])
+                : sim_ctr_mkdir(c, l->tok[2]);
+  return outcome(l, r, r ? strerror(-r) : "");
+}
+
+static int step_ctr_flip(line_ctx *l) {
+  if (l->ntok != 4)
+    return fail(l, "usage: ctr-flip ID PATH OTHER");
+  sim_ctr *c = running_ctr(l, l->tok[1]);
+  if (!c)
+    return 1;
+  int r = sim_ctr_flip_start(c, l->tok[2], l->tok[3]);
+  return outcome(l, r, r ? strerror(-r) : "");
+}
+
+static int step_ctr_flip_stop(line_ctx *l) {
+  if (l->ntok != 2 && l->ntok != 3)
+    return fail(l, "usage: ctr-flip-stop ID [MIN-SWAPS]");
+  sim_ctr *c = find_ctr(l->s, l->tok[1], NULL);
+  if (!c || !c->flipper)
+    return fail(l, "container %s has no flipper running", l->tok[1]);
+  long n = sim_ctr_flip_stop(c);
+  long min = l->ntok == 3 ? strtol(l->tok[2], NULL, 10) : 1;
+  if (!l->s->quiet)
+    printf("         -> %ld swaps\n", n);
+  return n >= min ? 0 : fail(l, "the flipper made %ld swaps, fewer than %ld: "
+                             "it did not race", n, min);
+}
+
+static int step_list(line_ctx *l) {
+  if (need_plugin(l) || l->ntok != 2)
+    return l->ntok != 2 ? fail(l, "usage: list ID") : 1;
+  struct sharedpath_error e = sph_error();
+  char *out = NULL;
+  int r = sph_list(&l->s->plugin, l->tok[1], &out, &e);
+  if (r == 0 && !l->s->quiet)
+    printf("         -> %s\n", out);
+  if (r == 0)
+    sph_release(&l->s->plugin, out);
+  return outcome(l, r, e.message);
+}
+
+static int step_host_fs(line_ctx *l) {
+  const char *cmd = l->tok[0];
+  int r;
+  if (!strcmp(cmd, "host-symlink")) {
+    if (l->ntok != 3)
+      return fail(l, "usage: host-symlink TARGET LINKPATH");
+    r = symlink(l->tok[1], l->tok[2]) < 0 ? -errno : 0;
+  } else if (!strcmp(cmd, "host-chmod")) {
+    if (l->ntok != 3)
+      return fail(l, "usage: host-chmod PATH OCTAL");
+    r = chmod(l->tok[1], (mode_t)strtoul(l->tok[2], NULL, 8)) < 0 ? -errno : 0;
+  } else if (!strcmp(cmd, "host-truncate")) {
+    if (l->ntok != 3)
+      return fail(l, "usage: host-truncate PATH BYTES");
+    int fd = open(l->tok[1], O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    r = fd < 0 || ftruncate(fd, strtoll(l->tok[2], NULL, 10)) < 0 ? -errno : 0;
+    if (fd >= 0)
+      close(fd);
+  } else if (!strcmp(cmd, "host-mount")) {
+    if (l->ntok != 3)
+      return fail(l, "usage: host-mount FSTYPE PATH");
+    r = mount(l->tok[1], l->tok[2], l->tok[1], MS_NOSUID | MS_NODEV, NULL) < 0
+            ? -errno : 0;
+  } else if (!strcmp(cmd, "host-rm")) {
+    if (l->ntok != 2)
+      return fail(l, "usage: host-rm PATH");
+    r = remove(l->tok[1]) < 0 ? -errno : 0;
+  } else {
+    if (l->ntok != 2)
+      return fail(l, "usage: host-umount PATH");
+    r = umount2(l->tok[1], UMOUNT_NOFOLLOW) < 0 ? -errno : 0;
+  }
+  return outcome(l, r, r ? strerror(-r) : "");
+}
+
+static int step_sha256(line_ctx *l) {
+  sim *s = l->s;
+  if (l->ntok != 3 || strlen(l->tok[1]) >= sizeof(s->vars[0].name))
+    return fail(l, "usage: sha256 NAME TEXT");
+  unsigned char md[32];
+  unsigned int mdlen = 0;
+  if (!EVP_Digest(l->tok[2], strlen(l->tok[2]), md, &mdlen, EVP_sha256(),
+                  NULL))
+    return fail(l, "sha256 failed");
+  char hex[65];
+  for (unsigned int i = 0; i < 32; i++)
+    snprintf(hex + 2 * i, 3, "%02x", md[i]);
+  size_t i;
+  for (i = 0; i < s->nvars; i++)
+    if (!strcmp(s->vars[i].name, l->tok[1]))
+      break;
+  if (i == sizeof(s->vars) / sizeof(s->vars[0]))
+    return fail(l, "too many variables");
+  if (i == s->nvars) {
+    snprintf(s->vars[i].name, sizeof(s->vars[i].name), "%s", l->tok[1]);
+    s->vars[i].value = NULL;
+    s->nvars++;
+  }
+  free(s->vars[i].value);
+  s->vars[i].value = strdup(hex);
+  return 0;
+}
+
+/* Everything a failed call must leave alone, as text: the harness's mount
+ * table, every running container's mount table, and the state dir's files
+ * (name, mode, size, sha256 of the bytes). */
+static char *take_snapshot(sim *s) {
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (!f)
+    return NULL;
+  sim_mounts m;
+  sim_mounts_read(&m);
+  for (size_t i = 0; i < m.n; i++)
+    fprintf(f, "host mount %s\n", m.lines[i]);
+  sim_mounts_free(&m);
+  for (size_t c = 0; c < s->nctrs; c++) {
+    if (!s->ctrs[c].running)
+      continue;
+    char p[64];
+    snprintf(p, sizeof(p), "/proc/%d/mountinfo", s->ctrs[c].pid);
+    sim_mounts_read_file(&m, p);
+    for (size_t i = 0; i < m.n; i++)
+      fprintf(f, "%s mount %s\n", s->ctrs[c].id, m.lines[i]);
+    sim_mounts_free(&m);
+  }
+  struct dirent **names = NULL;
+  int n = scandir(s->state, &names, NULL, alphasort);
+  for (int i = 0; i < n; i++) {
+    char p[PATH_MAX];
+    snprintf(p, sizeof(p), "%s/%s", s->state, names[i]->d_name);
+    struct stat sb;
+    unsigned char md[32] = {0};
+    if (lstat(p, &sb) == 0 && S_ISREG(sb.st_mode)) {
+      EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+      FILE *in = fopen(p, "r");
+      char buf[65536];
+      size_t got;
+      EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+      while (in && (got = fread(buf, 1, sizeof(buf), in)) > 0)
+        EVP_DigestUpdate(ctx, buf, got);
+      EVP_DigestFinal_ex(ctx, md, NULL);
+      EVP_MD_CTX_free(ctx);
+      if (in)
+        fclose(in);
+    }
+    size_t nl = strlen(names[i]->d_name);
+    if (nl > 5 && !strcmp(names[i]->d_name + nl - 5, ".lock")) {
+      /* A lock file's bytes are scratch (a cleared intent record stays
+       * behind it); what counts is that it exists and whether it holds a
+       * live intent (first byte '{'). */
+      char first = 0;
+      FILE *in = fopen(p, "r");
+      if (in && fread(&first, 1, 1, in) != 1)
+        first = 0;
+      if (in)
+        fclose(in);
+      fprintf(f, "state %s mode %o intent %s\n", names[i]->d_name,
+              (unsigned)sb.st_mode, first == '{' ? "live" : "none");
+      free(names[i]);
+      continue;
+    }
+    fprintf(f, "state %s mode %o size %lld sha256 ", names[i]->d_name,
+            (unsigned)sb.st_mode, (long long)sb.st_size);
+    for (int k = 0; k < 32; k++)
+      fprintf(f, "%02x", md[k]);
+    fputc('\n', f);
+    free(names[i]);
+  }
+  free(names);
+  fclose(f);
+  return text;
+}
+
+static int step_snapshot(line_ctx *l) {
+  if (l->ntok != 1)
+    return fail(l, "usage: snapshot");
+  free(l->s->snapshot);
+  l->s->snapshot = take_snapshot(l->s);
+  return l->s->snapshot ? 0 : fail(l, "cannot take a snapshot");
+}
+
+/* Print the lines of a that are not in b. */
+static void lines_missing(const char *a, const char *b, const char *label) {
+  for (const char *p = a; *p;) {
+    const char *e = strchrnul(p, '\n');
+    size_t n = (size_t)(e - p);
+    bool found = false;
+    for (const char *q = b; *q && !found;) {
+      const char *qe = strchrnul(q, '\n');
+      found = (size_t)(qe - q) == n && !strncmp(p, q, n);
+      q = *qe ? qe + 1 : qe;
+    }
+    if (!found)
+      printf("    %s %.*s\n", label, (int)n, p);
+    p = *e ? e + 1 : e;
+  }
+}
+
+static int expect_unchanged(line_ctx *l) {
+  if (!l->s->snapshot)
+    return fail(l, "no snapshot taken (use 'snapshot')");
+  char *now = take_snapshot(l->s);
+  if (!now)
+    return fail(l, "cannot take a snapshot");
+  bool same = !strcmp(now, l->s->snapshot);
+  if (!same) {
+    lines_missing(now, l->s->snapshot, "new: ");
+    lines_missing(l->s->snapshot, now, "gone:");
+  }
+  free(now);
+  return same ? 0 : fail(l, "mounts or state changed since the snapshot "
+                         "(above)");
+}
+
+static int ww_found;
+static int world_writable(const char *path, const struct stat *sb, int type,
+                          struct FTW *ftw) {
+  (void)type, (void)ftw;
+  if (!S_ISLNK(sb->st_mode) && (sb->st_mode & S_IWOTH)) {
+    printf("    world-writable: %s (mode %o)\n", path,
+           (unsigned)(sb->st_mode & 07777));
+    ww_found++;
+  }
+  return 0;
+}
+
+static int expect_host(line_ctx *l) {
+  sim *s = l->s;
+  const char *what = l->tok[1];
+  static const char *const ours[] = {"unchanged", "host-unmounted",
+                                     "mounts-only-below", "mode",
+                                     "no-world-writable", "tmpfs-size"};
+  size_t k;
+  for (k = 0; k < sizeof(ours) / sizeof(ours[0]); k++)
+    if (!strcmp(what, ours[k]))
+      break;
+  if (k == sizeof(ours) / sizeof(ours[0]))
+    return -1; /* not ours */
+  if (!strcmp(what, "unchanged"))
+    return l->ntok == 2 ? expect_unchanged(l) : fail(l, "usage: expect "
+                                                     "unchanged");
+  if (l->ntok != 3 && !(l->ntok == 4 && (!strcmp(what, "mode") ||
+                                         !strcmp(what, "tmpfs-size"))))
+    return fail(l, "usage: expect host-unmounted PATH | mounts-only-below "
+                "PATH | mode PATH OCTAL | no-world-writable PATH | "
+                "tmpfs-size PATH BYTES");
+  const char *path = l->tok[2];
+  if (!strcmp(what, "host-unmounted") || !strcmp(what, "mounts-only-below")) {
+    sim_mounts now;
+    sim_mounts_read(&now);
+    bool ok = what[0] == 'h'
+                  ? sim_mounts_none_at_or_below(&now, path)
+                  : s->have_baseline &&
+                        sim_mounts_new_only_below(&s->baseline, &now, path);
+    sim_mounts_free(&now);
+    return ok ? 0 : fail(l, "%s", what[0] == 'h'
+                         ? "something is mounted there (above)"
+                         : "the harness gained mounts outside it (above)");
+  }
+  if (!strcmp(what, "mode")) {
+    struct stat sb;
+    if (lstat(path, &sb) < 0)
+      return fail(l, "%s: %s", path, strerror(errno));
+    unsigned want = (unsigned)strtoul(l->tok[3], NULL, 8);
+    return (sb.st_mode & 07777) == want
+               ? 0 : fail(l, "%s has mode %o, not %o", path,
+                          (unsigned)(sb.st_mode & 07777), want);
+  }
+  if (!strcmp(what, "no-world-writable")) {
+    ww_found = 0;
+    if (nftw(path, world_writable, 16, FTW_PHYS) < 0)
+      return fail(l, "cannot walk %s: %s", path, strerror(errno));
+    return ww_found ? fail(l, "%d world-writable entries under %s (above)",
+                           ww_found, path) : 0;
+  }
+  if (!strcmp(what, "tmpfs-size")) {
+    struct statfs sf;
+    if (statfs(path, &sf) < 0)
+      return fail(l, "%s: %s", path, strerror(errno));
+    unsigned long long size = (unsigned long long)sf.f_blocks *
+                              (unsigned long long)sf.f_bsize,
+                       want = strtoull(l->tok[3], NULL, 10);
+    return sf.f_type == TMPFS_MAGIC && size == want
+               ? 0 : fail(l, "%s: %s of %llu bytes, not a tmpfs of %llu",
+                          path, sf.f_type == TMPFS_MAGIC ? "a tmpfs" : "not a "
+                          "tmpfs", size, want);
+  }
+  return -1;
+}
+
 static const struct {
   const char *name;
   int (*fn)(line_ctx *);
@@ -575,9 +915,25 @@ static const struct {
     {"ctr-write", step_ctr_write}, {"expect", step_expect},
     {"fault-walk", step_fault_walk}, {"stress", step_stress},
     {"kill-walk", step_kill_walk},
+    {"ctr-symlink", step_ctr_fs},  {"ctr-mkdir", step_ctr_fs},
+    {"ctr-mount", step_ctr_fs},    {"ctr-flip", step_ctr_flip},
+    {"ctr-flip-stop", step_ctr_flip_stop},
+    {"host-symlink", step_host_fs}, {"host-chmod", step_host_fs},
+    {"host-truncate", step_host_fs}, {"host-mount", step_host_fs},
+    {"host-umount", step_host_fs}, {"host-rm", step_host_fs},
+    {"sha256", step_sha256},
+    {"snapshot", step_snapshot},   {"list", step_list},
 };
 
 static int run_line(line_ctx *l) {
+  l->try_ = false;
+  if (!strcmp(l->tok[0], "try")) {
+    if (l->ntok < 2 || l->expect_err)
+      return fail(l, "usage: try STEP (without '! ERRNO')");
+    memmove(l->tok, l->tok + 1, (size_t)(l->ntok - 1) * sizeof(l->tok[0]));
+    l->ntok--;
+    l->try_ = true;
+  }
   const char *cmd = l->tok[0];
   if (!strcmp(cmd, "add") || !strcmp(cmd, "remove"))
     return step_paths(l, cmd[0] == 'a');
@@ -631,10 +987,22 @@ int sim_run_text(sim *s, const char *name, const char *text) {
       if (times > 1 || step != first)
         snprintf(s->iter, sizeof(s->iter), "%lu", i);
       rc = tokenize(&l, step, buf, bufsz);
-      if (rc == 0 && l.ntok > 0) {
-        rc = take_expectation(&l);
-        if (rc == 0)
-          rc = run_line(&l);
+      /* "A ; B": several steps on one line (useful after 'repeat'). */
+      char *all[MAX_TOKENS];
+      int nall = l.ntok;
+      memcpy(all, l.tok, sizeof(all));
+      for (int from = 0; rc == 0 && from < nall;) {
+        int to = from;
+        while (to < nall && strcmp(all[to], ";") != 0)
+          to++;
+        memcpy(l.tok, all + from, (size_t)(to - from) * sizeof(all[0]));
+        l.ntok = to - from;
+        if (l.ntok > 0) {
+          rc = take_expectation(&l);
+          if (rc == 0)
+            rc = run_line(&l);
+        }
+        from = to + 1;
       }
     }
     s->iter[0] = '\0';

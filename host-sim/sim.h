@@ -25,6 +25,12 @@ typedef struct sim {
   bool quiet;
   unsigned int max_paths;
   char iter[16]; /* $i inside 'repeat' */
+  struct {
+    char name[32];
+    char *value;
+  } vars[16];   /* set by 'sha256 NAME TEXT' */
+  size_t nvars;
+  char *snapshot; /* taken by 'snapshot', compared by 'expect unchanged' */
 } sim;
 
 /* Enter a private mount namespace and set up the temporary tmpfs. */

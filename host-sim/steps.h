@@ -13,6 +13,7 @@ typedef struct line_ctx {
   char *tok[MAX_TOKENS];
   int ntok;
   int expect_err; /* 0 success, >0 that errno, -1 any failure */
+  bool try_;      /* 'try STEP': the outcome of the call does not matter */
 } line_ctx;
 
 /* Report a failed step as FILE:LINE; returns 1. */

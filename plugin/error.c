@@ -3,8 +3,8 @@
 
 #include "util.h"
 
-static void vfill(sp_error *err, int code, bool with_errno, const char *fmt,
-                  va_list ap) {
+__attribute__((format(printf, 4, 0))) static void
+vfill(sp_error *err, int code, bool with_errno, const char *fmt, va_list ap) {
   if (!err)
     return;
   err->code = code;

@@ -147,6 +147,16 @@ static int lock_and_load(sp_ctx *ctx, const char *id, locked *l,
   if ((r = sp_state_load_cached(ctx->state_cache, ctx->state_dirfd, id, &l->st,
                                  &l->exists, err)) < 0)
     return r;
+  /* The host-path rules too: a state file naming /, /proc or the shared
+   * root is as corrupt as one that does not parse, and must not ride
+   * along (and be saved again) with every later change. */
+  for (size_t i = 0; i < l->st.n; i++)
+    if ((r = sp_host_path_check(l->st.paths[i].host, ctx->root,
+                                ctx->state_dir,
+                                ctx->flags &
+                                    SHAREDPATH_HOST_ALLOW_SENSITIVE_PATHS,
+                                err)) < 0)
+      return sp_wrap(err, "state file %s.json entry %zu", id, i);
   sp_error ierr = {0};
   if (sp_intent_read(l->lockfd, l->lock_size, id, &l->intent, &l->has_intent,
                      &ierr) < 0) {

@@ -48,7 +48,10 @@ static int mkdir_mode(const char *path, mode_t mode, sp_error *err) {
     struct stat sb;
     if (lstat(path, &sb) < 0 || !S_ISDIR(sb.st_mode))
       return sp_fail(err, -ENOTDIR, "%s exists and is not a directory", path);
-    return 0;
+    /* Ours, so its mode is ours too: one left 0777 (by hand, or by an old
+     * version) would let anyone plant things in the shared root. */
+    if ((sb.st_mode & 07777) == mode)
+      return 0;
   }
   /* mkdir applies the umask; the mode is part of the safety contract. */
   if (chmod(path, mode) < 0)
@@ -304,6 +307,81 @@ int sp_mkdir_p(const char *path, mode_t last_mode, sp_error *err) {
   }
 }
 
+/* The host-path rules on where fd really is (after every symlink), with
+ * suffix (the part still to be created, or "") appended. */
+static int check_real_host_path(const sp_ctx *ctx, int fd, const char *suffix,
+                                const char *given, sp_error *err) {
+  char link[64], real[PATH_MAX];
+  snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+  ssize_t len = readlink(link, real, sizeof(real));
+  if (len < 0)
+    return sp_fail_errno(err, -errno, "cannot resolve host path %s", given);
+  size_t sl = strlen(suffix);
+  if ((size_t)len + sl >= sizeof(real))
+    return sp_fail(err, -ENAMETOOLONG, "host path %s resolves to a path of "
+                   "%d bytes or more", given, PATH_MAX);
+  if (len == 1 && sl)
+    len = 0; /* "/" + "/x" */
+  memcpy(real + len, suffix, sl + 1);
+  if (real[0] != '/')
+    return sp_fail(err, -EPERM, "host path %s resolves outside this "
+                   "process's root (%s)", given, real);
+  return sp_host_path_check(real, ctx->root, ctx->state_dir,
+                            ctx->flags & SHAREDPATH_HOST_ALLOW_SENSITIVE_PATHS,
+                            err);
+}
+
+/* mkdir -p for a host path that does not exist yet (0755): the rules are
+ * checked on where the deepest existing ancestor really is, before
+ * anything is created, and each new component is made and opened below
+ * the previous one without following symlinks.  Returns an O_PATH fd. */
+static int create_host_dir(const sp_ctx *ctx, const char *path,
+                           sp_error *err) {
+  char buf[PATH_MAX];
+  snprintf(buf, sizeof(buf), "%s", path);
+  size_t len = strlen(buf);
+  _cleanup_close_ int dirfd = -1;
+  size_t cut = len;
+  for (;;) {
+    while (cut > 0 && buf[cut] != '/')
+      cut--;
+    if (cut == 0) {
+      dirfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      break;
+    }
+    buf[cut] = '\0';
+    dirfd = open(buf, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    buf[cut] = '/';
+    if (dirfd >= 0 || errno != ENOENT)
+      break;
+    cut--;
+  }
+  if (dirfd < 0)
+    return sp_fail_errno(err, -errno, "cannot create host directory %s",
+                         path);
+  int r = check_real_host_path(ctx, dirfd, buf + cut, path, err);
+  if (r < 0)
+    return r;
+  char *p = buf + cut + 1;
+  for (;;) {
+    char *slash = strchr(p, '/');
+    if (slash)
+      *slash = '\0';
+    if (SP_SYS(SP_F_MKDIR, mkdirat(dirfd, p, 0755)) < 0 && errno != EEXIST)
+      return sp_fail_errno(err, -errno, "cannot create host directory %s "
+                           "(at %s)", path, p);
+    int fd = openat(dirfd, p, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+      return sp_fail_errno(err, -errno, "cannot open host directory %s "
+                           "(at %s), just created", path, p);
+    close(dirfd);
+    dirfd = fd;
+    if (!slash)
+      return TAKE_FD(dirfd);
+    p = slash + 1;
+  }
+}
+
 static int move_tree(int tree, const char *target, sp_error *err) {
   if (SP_SYS(SP_F_MOUNT, move_mount(tree, "", AT_FDCWD, target,
                                     MOVE_MOUNT_F_EMPTY_PATH)) < 0)
@@ -329,48 +407,32 @@ int sp_host_ident(const sp_ctx *ctx, const char *id, const char *hash,
  * lookup, ~2.5 us); otherwise, or on a kernel without openat2, it reads
  * the link as before. */
 static int open_host(const sp_ctx *ctx, const char *host, sp_error *err) {
-  struct open_how how = {.flags = O_PATH | O_CLOEXEC,
-                         .resolve = RESOLVE_NO_SYMLINKS};
-  bool made = false;
-  for (;;) {
-    int fd = (int)syscall(SYS_openat2, AT_FDCWD, host, &how, sizeof(how));
-    if (fd >= 0) {
-      int r = sp_host_path_check(host, ctx->root, ctx->state_dir,
-                                 ctx->flags &
-                                     SHAREDPATH_HOST_ALLOW_SENSITIVE_PATHS,
-                                 err);
-      if (r < 0) {
-        close(fd);
-        return r;
-      }
-      return fd;
-    }
-    if (errno != ENOENT || made)
-      break;
-    int r = sp_mkdir_p(host, 0755, err);
-    if (r < 0)
-      return r;
-    made = true;
-  }
-  _cleanup_close_ int hostfd = open(host, O_PATH | O_CLOEXEC);
-  if (hostfd < 0 && errno == ENOENT && !made) {
-    int r = sp_mkdir_p(host, 0755, err);
-    if (r < 0)
-      return r;
-    hostfd = open(host, O_PATH | O_CLOEXEC);
-  }
-  if (hostfd < 0)
-    return sp_fail_errno(err, -errno, "cannot open host path %s", host);
-  char link[64], real[PATH_MAX];
-  snprintf(link, sizeof(link), "/proc/self/fd/%d", hostfd);
-  ssize_t len = readlink(link, real, sizeof(real) - 1);
-  if (len < 0)
-    return sp_fail_errno(err, -errno, "cannot resolve host path %s", host);
-  real[len] = '\0';
-  int r = sp_host_path_check(real, ctx->root, ctx->state_dir,
+  /* The path as given first: nothing is created under the shared root,
+   * the state dir or /proc before the rules are checked. */
+  int r = sp_host_path_check(host, ctx->root, ctx->state_dir,
                              ctx->flags & SHAREDPATH_HOST_ALLOW_SENSITIVE_PATHS,
                              err);
-  return r < 0 ? r : TAKE_FD(hostfd);
+  if (r < 0)
+    return r;
+  struct open_how how = {.flags = O_PATH | O_CLOEXEC,
+                         .resolve = RESOLVE_NO_SYMLINKS};
+  int fd = (int)syscall(SYS_openat2, AT_FDCWD, host, &how, sizeof(how));
+  if (fd >= 0)
+    return fd; /* no symlink on the way: the text checked is the path */
+  /* Missing (and no symlink before the missing part): create it, checking
+   * where the deepest existing ancestor really is first. */
+  if (errno == ENOENT)
+    return create_host_dir(ctx, host, err);
+  _cleanup_close_ int hostfd = open(host, O_PATH | O_CLOEXEC);
+  if (hostfd < 0 && errno == ENOENT)
+    return create_host_dir(ctx, host, err);
+  if (hostfd < 0)
+    return sp_fail_errno(err, -errno, "cannot open host path %s", host);
+  /* Check what the path really is after symlinks, through the fd we will
+   * bind, so a symlink swap cannot change it afterwards. */
+  if ((r = check_real_host_path(ctx, hostfd, "", host, err)) < 0)
+    return r;
+  return TAKE_FD(hostfd);
 }
 
 int sp_host_attach(const sp_ctx *ctx, const char *id, const sp_bind *b,
@@ -445,6 +507,16 @@ fail_m_dir:
   return r;
 }
 
+/* All or nothing: when the mid (i == 1) cannot be unmounted, the master
+ * bind goes back over it, or a rollback would clone the empty mount point
+ * into the container instead of the host path. */
+static void rebind_master(const sp_ctx *ctx, size_t i, const char *mid,
+                          const char *m) {
+  if (i == 1 && mount(mid, m, NULL, MS_BIND, NULL) < 0)
+    sp_log(ctx, SHAREDPATH_LOG_ERROR, "cannot re-bind %s onto %s: %s", mid, m,
+           strerror(errno));
+}
+
 int sp_host_detach(const sp_ctx *ctx, const char *id, const char *hash,
                    sp_error *err) {
   char mid[PATH_MAX], m[PATH_MAX];
@@ -453,15 +525,22 @@ int sp_host_detach(const sp_ctx *ctx, const char *id, const char *hash,
   const char *order[] = {m, mid};
   for (size_t i = 0; i < 2; i++) {
     if (SP_SYS(SP_F_UMOUNT, umount2(order[i], UMOUNT_NOFOLLOW)) < 0 &&
-        errno != EINVAL &&
-        errno != ENOENT)
-      return sp_fail_errno(err, -errno, "cannot unmount %s", order[i]);
+        errno != EINVAL && errno != ENOENT) {
+      int e = -errno;
+      rebind_master(ctx, i, mid, m);
+      return sp_fail_errno(err, e, "cannot unmount %s", order[i]);
+    }
     /* The kernel refuses to remove a mount point (EBUSY): this both
      * checks that nothing is mounted there any more and removes it. */
     int r = remove_placeholder(order[i]);
     if (r == -EBUSY)
-      return sp_fail(err, -EBUSY, "%s is still mounted after unmount",
-                     order[i]);
+      r = sp_fail(err, -EBUSY, "%s is still mounted after unmount", order[i]);
+    else
+      r = 0;
+    if (r < 0) {
+      rebind_master(ctx, i, mid, m);
+      return r;
+    }
   }
   return 0;
 }

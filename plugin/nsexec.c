@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
@@ -16,6 +17,32 @@
 #include "fault.h"
 #include "nsexec.h"
 
+/* Under ASan: the child runs instrumented code on the lent stack and
+ * _exits without unwinding, so its frames' redzones stay poisoned in the
+ * shadow the engine shares; clear them before the memory is used again. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SP_ASAN 1
+#endif
+#endif
+#ifdef SP_ASAN
+#include <sanitizer/asan_interface.h>
+#define unpoison(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define unpoison(p, n) ((void)(p), (void)(n))
+#endif
+
+/* valgrind carries out CLONE_VM|CLONE_VFORK as a fork, so the child's
+ * results must come back through a MAP_SHARED mapping there. */
+#ifdef HAVE_VALGRIND_H
+#include <valgrind/valgrind.h>
+#define under_valgrind() (RUNNING_ON_VALGRIND != 0)
+#else
+#define under_valgrind() false
+#endif
+
 enum {
   STAGE_SETNS = 1,
   STAGE_RESOLVE,
@@ -23,6 +50,8 @@ enum {
   STAGE_CHECK,
   STAGE_MOUNT,
   STAGE_UMOUNT,
+  STAGE_RESERVED,
+  STAGE_RACED,
 };
 
 static const char *stage_name(int s) {
@@ -33,6 +62,8 @@ static const char *stage_name(int s) {
   case STAGE_CHECK: return "checking";
   case STAGE_MOUNT: return "mounting on";
   case STAGE_UMOUNT: return "unmounting";
+  case STAGE_RESERVED: return "checking where symlinks lead";
+  case STAGE_RACED: return "renamed inside the container while mounting on";
   default: return "handling";
   }
 }
@@ -90,14 +121,93 @@ static int resolve(int rootfd, const char *path, int oflags) {
       .flags = (uint64_t)(O_PATH | O_CLOEXEC | oflags),
       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
   };
-  int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-  return fd < 0 ? -errno : fd;
+  /* With RESOLVE_IN_ROOT, a rename or mount anywhere on the system while
+   * ".." is resolved gives EAGAIN (the kernel cannot prove ".." stayed
+   * inside): retry, as openat2(2) advises.  Bounded, for a container that
+   * renames in a loop to starve us. */
+  for (int tries = 0;; tries++) {
+    int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+    if (fd >= 0)
+      return fd;
+    if (errno != EAGAIN || tries == 1000)
+      return -errno;
+  }
+}
+
+/* Append fd's digits to buf ("self/fd/"): no snprintf in the child. */
+static void fd_path(char buf[32], int fd) {
+  char digits[12];
+  int i = 0;
+  unsigned int v = (unsigned int)fd;
+  do
+    digits[i++] = (char)('0' + v % 10);
+  while ((v /= 10) && i < 11);
+  size_t o = strlen(buf);
+  while (i)
+    buf[o++] = digits[--i];
+  buf[o] = '\0';
+}
+
+/* The path of fd (plus "/name" when name is given) as the container sees
+ * it, after symlinks: the child's root is the container's root (see
+ * child_main), so the kernel's name for fd is that path.  A directory is
+ * named by getcwd after fchdir (no procfs lookup); anything else through
+ * the host's procfs.  The rules for container paths ("/", /.sharedpath,
+ * /proc, /sys) apply to it as to the path given: a symlink must not be a
+ * way around them. */
+static int check_resolved(int procfd, int fd, bool is_dir, const char *name) {
+  char path[PATH_MAX];
+  ssize_t n;
+  if (is_dir) {
+    if (fchdir(fd) < 0)
+      return -errno;
+    n = syscall(SYS_getcwd, path, sizeof(path));
+    if (n < 0)
+      return -errno;
+    n = (ssize_t)strlen(path);
+  } else {
+    char link[32] = "self/fd/";
+    fd_path(link, fd);
+    /* No procfd: every source of this call is a directory (sp_ctr_run), so
+     * a target that is not one fails the type check and is never mounted
+     * on; its name does not matter. */
+    if (procfd < 0)
+      return 0;
+    n = readlinkat(procfd, link, path, sizeof(path));
+    if (n < 0)
+      return -errno;
+    if ((size_t)n >= sizeof(path))
+      return -ENAMETOOLONG;
+  }
+  if (name) {
+    size_t len = strlen(name);
+    if (n == 1)
+      n = 0; /* the root: "/" + name */
+    if ((size_t)n + 1 + len >= sizeof(path))
+      return -ENAMETOOLONG;
+    path[n++] = '/';
+    memcpy(path + n, name, len);
+    n += (ssize_t)len;
+  }
+  path[n] = '\0';
+  return path[0] == '/' ? sp_ctr_path_check(path, NULL) : -EPERM;
+}
+
+/* procfs and sysfs hand over the kernel's view of the host (the container
+ * shares its kernel): never mount on them, nor create anything there. */
+static int on_kernel_fs(int fd) {
+  struct statfs sf;
+  if (fstatfs(fd, &sf) < 0)
+    return -errno;
+  return sf.f_type == PROC_SUPER_MAGIC || sf.f_type == SYSFS_MAGIC ? -EPERM
+                                                                   : 0;
 }
 
 /* Create the missing components of path inside the container, each one
  * resolved in the container's root; the last one as a dir or an empty
  * file. */
-static int create_path(int rootfd, const char *path, bool last_is_dir) {
+static int create_path(int rootfd, const char *path, bool last_is_dir,
+                       int *stage) {
   char buf[PATH_MAX];
   size_t len = strlen(path);
   if (len >= sizeof(buf))
@@ -114,8 +224,15 @@ static int create_path(int rootfd, const char *path, bool last_is_dir) {
       *slash = '\0';
     int fd = resolve(rootfd, buf, last ? 0 : O_DIRECTORY);
     if (fd == -ENOENT) {
-      /* openat with O_PATH fds needs a real dir fd: reopen parent. */
-      int r;
+      int r = on_kernel_fs(parent);
+      if (r < 0)
+        *stage = STAGE_CHECK;
+      else if ((r = check_resolved(-1, parent, true, p)) < 0)
+        *stage = STAGE_RESERVED;
+      if (r < 0) {
+        close(parent);
+        return r;
+      }
       if (!last || last_is_dir)
         r = SP_SYS(SP_F_MKDIR, mkdirat(parent, p, 0755)) < 0 && errno != EEXIST
                 ? -errno : 0;
@@ -159,16 +276,7 @@ static int umount_fd(int procfd, int fd, bool is_dir) {
     return SP_SYS(SP_F_UMOUNT, umount2(".", MNT_DETACH)) < 0 ? -errno : 0;
   }
   char path[32] = "self/fd/";
-  char digits[12];
-  int i = 0;
-  unsigned int v = (unsigned int)fd;
-  do
-    digits[i++] = (char)('0' + v % 10);
-  while ((v /= 10) && i < 11);
-  size_t o = strlen(path);
-  while (i)
-    path[o++] = digits[--i];
-  path[o] = '\0';
+  fd_path(path, fd);
   /* umount2 resolves relative paths from the cwd: the host's /proc. */
   if (fchdir(procfd) < 0)
     return -errno;
@@ -187,13 +295,39 @@ static int same_mount_root(int fd, const sp_ident *id, mode_t *mode) {
          sx.stx_ino == id->ino;
 }
 
+static uint64_t mount_id(int dirfd, const char *path, int flags) {
+  struct statx sx;
+  if (statx(dirfd, path, flags, STATX_MNT_ID, &sx) < 0 ||
+      !(sx.stx_mask & STATX_MNT_ID))
+    return 0;
+  return sx.stx_mnt_id;
+}
+
+/* The mount went onto the inode resolved before; a rename in the container
+ * in between would put it at another path than the one recorded, where a
+ * remove would never find it.  So look again: the path must now show
+ * exactly our mount; if not, take it off (through its own fd) and report
+ * the race, for the caller to undo the rest and the engine to retry. */
+static int landed(const child_args *a, sp_ctr_op *op) {
+  uint64_t ours = mount_id(op->tree_fd, "", AT_EMPTY_PATH);
+  int fd = resolve(a->t->rootfd, op->target, 0);
+  uint64_t there = fd >= 0 ? mount_id(fd, "", AT_EMPTY_PATH) : 0;
+  if (fd >= 0)
+    close(fd);
+  if (ours && ours == there)
+    return 0;
+  op->stage = STAGE_RACED;
+  umount_fd(a->procfd, op->tree_fd, op->ident.is_dir);
+  return -EAGAIN;
+}
+
 static int do_attach(const child_args *a, sp_ctr_op *op) {
   int rootfd = a->t->rootfd;
   op->stage = STAGE_RESOLVE;
   int fd = resolve(rootfd, op->target, 0);
   if (fd == -ENOENT) {
     op->stage = STAGE_CREATE;
-    fd = create_path(rootfd, op->target, op->ident.is_dir);
+    fd = create_path(rootfd, op->target, op->ident.is_dir, &op->stage);
   }
   if (fd < 0)
     return fd;
@@ -205,12 +339,17 @@ static int do_attach(const child_args *a, sp_ctr_op *op) {
     close(fd);
     return 1;
   }
+  if (r == 0) {
+    op->stage = STAGE_RESERVED;
+    r = check_resolved(a->procfd, fd, S_ISDIR(mode), NULL);
+  }
+  if (r < 0) {
+    close(fd);
+    return r;
+  }
   op->stage = STAGE_CHECK;
-  struct statfs sf;
-  if (r < 0 || fstatfs(fd, &sf) < 0)
-    r = r < 0 ? r : -errno;
-  else if (sf.f_type == PROC_SUPER_MAGIC || sf.f_type == SYSFS_MAGIC)
-    r = -EPERM;
+  if ((r = on_kernel_fs(fd)) < 0)
+    ;
   else if (op->ident.is_dir && !S_ISDIR(mode))
     r = -ENOTDIR;
   else if (!op->ident.is_dir && S_ISDIR(mode))
@@ -223,6 +362,8 @@ static int do_attach(const child_args *a, sp_ctr_op *op) {
                                       MOVE_MOUNT_F_EMPTY_PATH |
                                           MOVE_MOUNT_T_EMPTY_PATH)) < 0)
       r = -errno;
+    else
+      r = landed(a, op);
   }
   close(fd);
   return r;
@@ -249,7 +390,10 @@ static int do_detach(const child_args *a, sp_ctr_op *op) {
 static int child_main(void *arg) {
   child_args *a = arg;
   sp_fault_child(true);
-  if (setns(a->t->pidfd, CLONE_NEWNS) < 0) {
+  /* Our root becomes exactly the root we resolve in (the container init's),
+   * so the kernel names our fds as the container sees them. */
+  if (setns(a->t->pidfd, CLONE_NEWNS) < 0 || fchdir(a->t->rootfd) < 0 ||
+      chroot(".") < 0) {
     a->ops[0].stage = STAGE_SETNS;
     a->ops[0].result = -errno;
     _exit(1);
@@ -270,25 +414,40 @@ static int child_main(void *arg) {
 int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n, sp_error *err) {
   if (n == 0)
     return 0;
-  bool detaching_file = false;
+  bool on_file = false;
   for (size_t i = 0; i < n; i++) {
     ops[i].result = 0, ops[i].stage = 0, ops[i].did = false;
-    detaching_file |= !ops[i].attach && !ops[i].ident.is_dir;
+    on_file |= !ops[i].ident.is_dir;
   }
-  /* Only unmounting a file needs the host's procfs (umount_fd). */
+  /* Only a file target needs the host's procfs (its name, its unmount);
+   * a directory is handled through the child's cwd. */
   _cleanup_close_ int procfd = -1;
-  if (detaching_file &&
+  if (on_file &&
       (procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
     return sp_fail_errno(err, -errno, "cannot open /proc");
-  child_args a = {.t = t, .ops = ops, .n = n, .procfd = procfd};
   /* The child runs on a buffer in this frame: CLONE_VFORK suspends this
    * thread until the child exits, so the buffer is free to lend, and there
    * is no mmap/munmap per call (the munmap of a stack another CPU touched
    * costs a TLB shootdown; measured by `sharedpath-sim bench`).  The child
-   * needs well under 16 KiB: its deepest frame is create_path's PATH_MAX
-   * buffer. */
-  char stack[32 * 1024] __attribute__((aligned(64)));
-  const size_t stack_size = sizeof(stack);
+   * needs well under 16 KiB: its deepest frames hold a PATH_MAX buffer.
+   * Under valgrind the stack and a copy of ops go to a MAP_SHARED mapping
+   * instead, since the child is a fork there. */
+  char buf[32 * 1024] __attribute__((aligned(64)));
+  char *stack = buf;
+  size_t stack_size = sizeof(buf), map_size = 0;
+  sp_ctr_op *work = ops;
+  void *map = NULL;
+  if (under_valgrind()) {
+    map_size = stack_size + n * sizeof(*ops);
+    map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
+               MAP_SHARED | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (map == MAP_FAILED)
+      return sp_fail_errno(err, -errno, "cannot allocate a child stack");
+    stack = map;
+    work = (sp_ctr_op *)((char *)map + stack_size);
+    memcpy(work, ops, n * sizeof(*ops));
+  }
+  child_args a = {.t = t, .ops = work, .n = n, .procfd = procfd};
   /* Block signals so no handler of the engine runs in the child, which
    * shares the engine's memory. */
   sigset_t all, old;
@@ -303,6 +462,15 @@ int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n, sp_error *err) {
     while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR)
       ;
   sp_fault_child(false);
+  unpoison(stack, stack_size);
+  if (map) {
+    for (size_t i = 0; i < n; i++) {
+      ops[i].result = work[i].result;
+      ops[i].stage = work[i].stage;
+      ops[i].did = work[i].did;
+    }
+    munmap(map, map_size);
+  }
   if (pid < 0)
     return sp_fail_errno(err, -clone_errno, "cannot start a child to enter "
                          "container pid %d", t->pid);
@@ -317,6 +485,12 @@ int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n, sp_error *err) {
         return sp_fail(err, -EPERM, "container path %s is on procfs or "
                        "sysfs inside the container; refusing to mount there",
                        ops[i].target);
+      if (ops[i].stage == STAGE_RESERVED &&
+          (ops[i].result == -EPERM || ops[i].result == -EINVAL))
+        return sp_fail(err, ops[i].result, "container path %s leads through "
+                       "symlinks to the container's / or to a reserved path "
+                       "(%s, /proc, /sys); refusing to mount there",
+                       ops[i].target, SHAREDPATH_CONTAINER_DIR);
       return sp_fail_errno(err, ops[i].result, "%s container path %s",
                            stage_name(ops[i].stage), ops[i].target);
     }

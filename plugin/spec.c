@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <json-c/json.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "spec.h"
@@ -14,16 +15,29 @@ int sp_spec_add_mount(const char *in, const char *source, char **out,
                       sp_error *err) {
   if (!in)
     return sp_fail(err, -EINVAL, "OCI spec is NULL");
+  /* An explicit length: with -1, json-c may count the terminating NUL as
+   * consumed (after a trailing comment or number), and the check for
+   * trailing data below would read past the end. */
+  size_t len = strlen(in);
+  if (len > INT32_MAX)
+    return sp_fail(err, -EFBIG, "OCI spec is larger than 2 GiB");
   json_tokener *tok = json_tokener_new();
   if (!tok)
     return sp_fail(err, -ENOMEM, "out of memory");
-  _cleanup_json_ json_object *spec = json_tokener_parse_ex(tok, in, -1);
+  /* Strict: json-c otherwise takes comments, single quotes and numbers
+   * like 01e, and writes some back as text no other parser accepts. */
+  json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+  _cleanup_json_ json_object *spec = json_tokener_parse_ex(tok, in, (int)len);
   enum json_tokener_error jerr = json_tokener_get_error(tok);
   size_t consumed = json_tokener_get_parse_end(tok);
   json_tokener_free(tok);
   if (!spec || jerr != json_tokener_success)
     return sp_fail(err, -EINVAL, "OCI spec is not valid JSON: %s",
-                   json_tokener_error_desc(jerr));
+                   jerr == json_tokener_continue
+                       ? "it ends before the JSON is complete"
+                       : json_tokener_error_desc(jerr));
+  if (consumed > len)
+    consumed = len;
   if (in[consumed + strspn(in + consumed, " \t\r\n")] != '\0')
     return sp_fail(err, -EINVAL, "OCI spec has trailing data after the JSON "
                    "object");

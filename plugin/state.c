@@ -102,6 +102,48 @@ static int parse_entry(json_object *e, size_t i, sp_bind *b, sp_error *err) {
   return 0;
 }
 
+static int by_ctr(const void *a, const void *b, void *arg) {
+  const sp_bind *p = arg;
+  size_t i = *(const size_t *)a, j = *(const size_t *)b;
+  int c = strcmp(p[i].ctr, p[j].ctr);
+  return c ? c : (i > j) - (i < j);
+}
+
+static int by_host(const void *a, const void *b, void *arg) {
+  const sp_bind *p = arg;
+  size_t i = *(const size_t *)a, j = *(const size_t *)b;
+  int c = strcmp(p[i].host, p[j].host);
+  return c ? c : (i > j) - (i < j);
+}
+
+/* One container path per entry, one set of options per host path.  By
+ * sorting, not pairwise: a state file of the largest size accepted holds
+ * some 30000 entries, and every call loads it. */
+static int check_conflicts(const sp_state *st, sp_error *err) {
+  if (st->n < 2)
+    return 0;
+  _cleanup_free_ size_t *idx = malloc(st->n * sizeof(*idx));
+  if (!idx)
+    return sp_fail(err, -ENOMEM, "out of memory");
+  for (int pass = 0; pass < 2; pass++) {
+    for (size_t i = 0; i < st->n; i++)
+      idx[i] = i;
+    qsort_r(idx, st->n, sizeof(*idx), pass ? by_host : by_ctr, st->paths);
+    for (size_t k = 1; k < st->n; k++) {
+      const sp_bind *a = &st->paths[idx[k - 1]], *b = &st->paths[idx[k]];
+      bool clash = pass ? strcmp(a->host, b->host) == 0 &&
+                              memcmp(&a->opts, &b->opts, sizeof(a->opts)) != 0
+                        : strcmp(a->ctr, b->ctr) == 0;
+      if (clash)
+        return sp_fail(err, -EINVAL, "state entry %zu conflicts with entry "
+                       "%zu (%s)", idx[k], idx[k - 1],
+                       pass ? "same host path, other options"
+                            : "same container path");
+    }
+  }
+  return 0;
+}
+
 int sp_state_parse(const char *text, size_t len, const char *id,
                    sp_state *st, sp_error *err) {
   *st = (sp_state){0};
@@ -113,6 +155,7 @@ int sp_state_parse(const char *text, size_t len, const char *id,
   json_tokener *tok = json_tokener_new();
   if (!tok)
     return sp_fail(err, -ENOMEM, "out of memory");
+  json_tokener_set_flags(tok, JSON_TOKENER_STRICT); /* we write strict JSON */
   _cleanup_json_ json_object *root = json_tokener_parse_ex(tok, text,
                                                             (int)len);
   enum json_tokener_error jerr = json_tokener_get_error(tok);
@@ -157,15 +200,6 @@ int sp_state_parse(const char *text, size_t len, const char *id,
       sp_state_free(st);
       return r;
     }
-    for (size_t j = 0; j < st->n; j++)
-      if (strcmp(st->paths[j].ctr, b.ctr) == 0 ||
-          (strcmp(st->paths[j].host, b.host) == 0 &&
-           memcmp(&st->paths[j].opts, &b.opts, sizeof(b.opts)) != 0)) {
-        sp_bind_clear(&b);
-        sp_state_free(st);
-        return sp_fail(err, -EINVAL, "state entry %zu conflicts with entry "
-                       "%zu", i, j);
-      }
     r = sp_state_append(st, &b, err);
     sp_bind_clear(&b);
     if (r < 0) {
@@ -173,7 +207,10 @@ int sp_state_parse(const char *text, size_t len, const char *id,
       return r;
     }
   }
-  return 0;
+  int r = check_conflicts(st, err);
+  if (r < 0)
+    sp_state_free(st);
+  return r;
 }
 
 /* Append s as a JSON string at o, escaped as json-c does with
@@ -386,8 +423,13 @@ static int write_file(int dirfd, const char *id, const char *ext,
     return sp_fail(err, -ENAMETOOLONG, "container id too long");
   /* The temp name is per container and we hold the container's lock, so a
    * fixed name is safe and a crash leaves at most one stale temp file. */
+  /* A temp file left by a crash keeps its mode and links under O_TRUNC:
+   * start from a new inode, so the state is always 0600 and a stale hard
+   * link to another file is never written through. */
+  if (unlinkat(dirfd, tmp, 0) < 0 && errno != ENOENT)
+    return sp_fail_errno(err, -errno, "cannot remove stale %s", tmp);
   _cleanup_close_ int fd =
-      SP_SYS(SP_F_WRITE, openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
+      SP_SYS(SP_F_WRITE, openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
                                             O_CLOEXEC | O_NOFOLLOW, 0600));
   if (fd < 0)
     return sp_fail_errno(err, -errno, "cannot create %s", tmp);

@@ -1,12 +1,37 @@
 #!/bin/sh
-# The whole test suite, as CI runs it: a -Werror build and every CTest test
-# (unit, scenarios, harness self-tests, exports, and the suites under
-# tests/ that exist).  Needs root (mount namespaces).
+# The whole test suite, as CI runs it (needs root: mount namespaces):
+#  1. a -Werror build and every CTest test (unit, scenarios, harness
+#     self-tests, exports, and the suites under tests/ that exist);
+#  2. the same suite built with ASan+UBSan (gcc);
+#  3. valgrind memcheck over the unit tests, the scenarios and the demo;
+#  4. each libFuzzer target (clang) for SHAREDPATH_FUZZ_SECONDS (20) each.
+# Build dirs: $BUILD_DIR (default build-test), $BUILD_DIR-asan, -fuzz.
 set -eu
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
 build=${BUILD_DIR:-build-test}
+secs=${SHAREDPATH_FUZZ_SECONDS:-20}
+jobs=$(nproc)
+step() { printf '\n==== %s\n' "$*"; }
+
+step "build and test (-Werror)"
 cmake -S . -B "$build" -DSHAREDPATH_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j"$(nproc)"
-cd "$build"
-ctest --output-on-failure -j1
+cmake --build "$build" -j"$jobs"
+(cd "$build" && ctest --output-on-failure -j1)
+
+step "ASan+UBSan build and test"
+cmake -S . -B "$build-asan" -DSHAREDPATH_WERROR=ON -DSHAREDPATH_SANITIZE=ON \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build-asan" -j"$jobs" >/dev/null
+(cd "$build-asan" && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j1)
+
+step "valgrind memcheck"
+tests/valgrind/run.sh "$build"
+
+step "libFuzzer, ${secs}s per target"
+CC=clang cmake -S . -B "$build-fuzz" -DSHAREDPATH_WERROR=ON -DSHAREDPATH_FUZZ=ON \
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build-fuzz" --target fuzz-targets -j"$jobs" >/dev/null
+tests/fuzz/run.sh "$build-fuzz" "$secs"
+step "all passed"

@@ -53,6 +53,12 @@ static void test_ids(void) {
   id_bad("a\n");
   id_bad("a:b");
   id_bad("caf\xc3\xa9");
+  id_bad("a\x7f");
+  id_bad("\x01a");
+  id_bad("a\tb");
+  id_bad("a\rb");
+  id_bad("a\\b");
+  id_bad("a*");
 }
 
 static void clean_is(const char *in, const char *want) {
@@ -193,6 +199,47 @@ static void test_bind_parse(void) {
   bind_bad("/a:/b:c:d", true, -EINVAL);
 }
 
+/* Paths at and beyond PATH_MAX, and specs with many colons. */
+static void test_bind_limits(void) {
+  static char spec[3 * PATH_MAX];
+  static char path[PATH_MAX + 2];
+  sp_bind b;
+  sp_error e = {0};
+  /* A path of PATH_MAX - 1 bytes (components of 200) is accepted... */
+  path[0] = '/';
+  for (size_t i = 1; i < PATH_MAX - 1; i++)
+    path[i] = i % 201 == 0 ? '/' : 'p';
+  path[PATH_MAX - 1] = '\0';
+  snprintf(spec, sizeof(spec), "%s:/mnt/x", path);
+  CU_ASSERT_EQUAL(sp_bind_parse(spec, false, &b, &e), 0);
+  CU_ASSERT_EQUAL(strlen(b.host), PATH_MAX - 1);
+  sp_bind_clear(&b);
+  snprintf(spec, sizeof(spec), "/h:%s:ro", path);
+  CU_ASSERT_EQUAL(sp_bind_parse(spec, false, &b, &e), 0);
+  sp_bind_clear(&b);
+  /* ...PATH_MAX bytes and more are not, on either side. */
+  path[PATH_MAX - 1] = 'p';
+  path[PATH_MAX] = '\0';
+  snprintf(spec, sizeof(spec), "%s:/mnt/x", path);
+  bind_bad(spec, false, -ENAMETOOLONG);
+  snprintf(spec, sizeof(spec), "/h:%s", path);
+  bind_bad(spec, false, -ENAMETOOLONG);
+  bind_bad(spec + 3, true, -ENAMETOOLONG);
+  /* Two paths of PATH_MAX: the spec itself is too long. */
+  snprintf(spec, sizeof(spec), "%s:%s", path, path);
+  bind_bad(spec, false, -ENAMETOOLONG);
+  /* Colons. */
+  bind_bad("/a:/b:ro:rw", false, -EINVAL);
+  bind_bad("/a:/b:ro:rw:x:y:z", false, -EINVAL);
+  bind_bad("::::::::", false, -EINVAL);
+  bind_bad("/a::/b", false, -EINVAL);
+  bind_bad("/a:/b:", true, -EINVAL);
+  bind_bad("/a::", true, -EINVAL);
+  memset(spec, ':', 2 * PATH_MAX);
+  spec[2 * PATH_MAX] = '\0';
+  bind_bad(spec, false, -EINVAL);
+}
+
 static void host_ok(const char *p, bool allow) {
   sp_error e = {0};
   CU_ASSERT_EQUAL(sp_host_path_check(p, "/.sharedpath", "/var/lib/sp", allow,
@@ -236,5 +283,6 @@ void register_rules_suite(void) {
   ADD(s, test_within);
   ADD(s, test_opts);
   ADD(s, test_bind_parse);
+  ADD(s, test_bind_limits);
   ADD(s, test_host_rules);
 }

@@ -86,6 +86,25 @@ static void test_bad_specs(void) {
   bad("{\"mounts\":\"x\"}");
   bad("{\"mounts\":[]} trailing");
   bad("{\"mounts\":[");
+  /* Not JSON, though json-c takes it by default and writes some of it
+   * back as invalid JSON ("01e" becomes 01): found by fuzz-spec. */
+  bad("{\"mounts\":null,\"x\":01e}");
+  bad("{\"x\":01}");
+  bad("{\"mounts\":[]} // comment");
+  bad("{\"mounts\":[],}");
+  /* Inputs after which json-c counts the terminating NUL as parsed: the
+   * trailing-data check must not read past the end (found by fuzz-spec;
+   * visible under ASan and valgrind).  Heap copies of the exact size. */
+  static const char *const past_end[] = {"{}//", "{}/", "{}/*x*/", "1",
+                                         "{\"a\":1}//////"};
+  for (size_t i = 0; i < sizeof(past_end) / sizeof(past_end[0]); i++) {
+    char *in = strdup(past_end[i]), *out = NULL;
+    sp_error e = {0};
+    int r = sp_spec_add_mount(in, "/r/master/c1", &out, &e);
+    CU_ASSERT(r == 0 || r == -EINVAL);
+    free(out);
+    free(in);
+  }
 }
 
 void register_spec_suite(void) {

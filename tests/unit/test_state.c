@@ -72,6 +72,8 @@ static void test_corrupt(void) {
   parse_fails("{\"version\":1,\"id\":\"c1\"}", -EINVAL);
   parse_fails("{\"version\":1,\"id\":\"c1\",\"paths\":[1]}", -EINVAL);
   parse_fails("{\"version\":1,\"id\":\"c1\",\"paths\":[]} x", -EINVAL);
+  parse_fails("{\"version\":01,\"id\":\"c1\",\"paths\":[]}", -EINVAL);
+  parse_fails("{\"version\":1,\"id\":\"c1\",\"paths\":[]}/**/", -EINVAL);
   parse_fails(ENTRY("/data/shared", "/mnt/a", "rw,rslave", "00"), -EINVAL);
   parse_fails(ENTRY("/data//shared", "/mnt/a", "rw,rslave", H_DATA), -EINVAL);
   parse_fails(ENTRY("/data/shared", "/proc/x", "rw,rslave", H_DATA), -EPERM);
@@ -83,6 +85,13 @@ static void test_corrupt(void) {
               "\"container\":\"/a\",\"options\":\"rw,rslave\",\"hash\":\"" H_DATA
               "\"},{\"host\":\"/data/shared\",\"container\":\"/a\",\"options\":"
               "\"rw,rslave\",\"hash\":\"" H_DATA "\"}]}", -EINVAL);
+  /* Same host path with other options, entries apart: a conflict. */
+  parse_fails("{\"version\":1,\"id\":\"c1\",\"paths\":[{\"host\":\"/data/shared\","
+              "\"container\":\"/a\",\"options\":\"rw,rslave\",\"hash\":\"" H_DATA
+              "\"},{\"host\":\"/data/shared\",\"container\":\"/b\",\"options\":"
+              "\"rw,rslave\",\"hash\":\"" H_DATA "\"},{\"host\":\"/data/shared\","
+              "\"container\":\"/c\",\"options\":\"ro,rslave\",\"hash\":\"" H_DATA
+              "\"}]}", -EINVAL);
   /* Embedded NUL and oversize are refused before parsing. */
   char nul[] = "{\"version\":1}\0xx";
   CU_ASSERT_EQUAL(sp_state_parse(nul, sizeof(nul) - 1, "c1", &st, &e), -EINVAL);
@@ -233,6 +242,37 @@ static void test_intent(void) {
   CU_ASSERT_EQUAL(rmdir(dir), 0);
 }
 
+/* A temp file left by a crash (any mode, or a hard link to another file)
+ * is never reused: the saved state is a new 0600 inode. */
+static void test_stale_temp(void) {
+  char dir[] = "/tmp/sp-unit-stale.XXXXXX";
+  CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+  int fd = openat(dfd, "victim", O_WRONLY | O_CREAT, 0644);
+  CU_ASSERT_EQUAL(write(fd, "VICTIM", 6), 6);
+  close(fd);
+  CU_ASSERT_EQUAL(linkat(dfd, "victim", dfd, "c1.json.tmp", 0), 0);
+  CU_ASSERT_EQUAL(fchmodat(dfd, "c1.json.tmp", 0666, 0), 0);
+  sp_state st = {0};
+  sp_error e = {0};
+  add(&st, "/data/shared:/mnt/a");
+  CU_ASSERT_EQUAL(sp_state_save(dfd, "c1", &st, &e), 0);
+  struct stat sb;
+  CU_ASSERT_EQUAL(fstatat(dfd, "c1.json", &sb, 0), 0);
+  CU_ASSERT_EQUAL(sb.st_mode & 07777, 0600);
+  CU_ASSERT_EQUAL(sb.st_nlink, 1);
+  char buf[16] = "";
+  fd = openat(dfd, "victim", O_RDONLY);
+  CU_ASSERT_EQUAL(read(fd, buf, sizeof(buf) - 1), 6);
+  close(fd);
+  CU_ASSERT_STRING_EQUAL(buf, "VICTIM");
+  sp_state_free(&st);
+  unlinkat(dfd, "c1.json", 0);
+  unlinkat(dfd, "victim", 0);
+  close(dfd);
+  CU_ASSERT_EQUAL(rmdir(dir), 0);
+}
+
 void register_state_suite(void) {
   CU_pSuite s = CU_add_suite("state", NULL, NULL);
   ADD(s, test_round_trip);
@@ -240,4 +280,5 @@ void register_state_suite(void) {
   ADD(s, test_files);
   ADD(s, test_intent);
   ADD(s, test_json_like_json_c);
+  ADD(s, test_stale_temp);
 }
