@@ -332,6 +332,17 @@ int sim_ctr_symlink(const sim_ctr *c, const char *target, const char *path) {
   return run_inside(c, symlink_fn, path, target, &dummy, sizeof(dummy));
 }
 
+static int rename_fn(const char *path, const void *arg, void *out,
+                     size_t outsz) {
+  (void)out, (void)outsz;
+  return rename(path, (const char *)arg) < 0 ? -errno : 0;
+}
+
+int sim_ctr_rename(const sim_ctr *c, const char *from, const char *to) {
+  int dummy = 0;
+  return run_inside(c, rename_fn, from, to, &dummy, sizeof(dummy));
+}
+
 static int mkdir_fn(const char *path, const void *arg, void *out,
                     size_t outsz) {
   (void)arg, (void)out, (void)outsz;

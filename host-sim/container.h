@@ -43,6 +43,8 @@ int sim_ctr_write(const sim_ctr *c, const char *path, const char *text);
  * mount(fstype, path, fstype).  0 or -errno. */
 int sim_ctr_symlink(const sim_ctr *c, const char *target, const char *path);
 int sim_ctr_mkdir(const sim_ctr *c, const char *path);
+/* rename(2) inside the container. */
+int sim_ctr_rename(const sim_ctr *c, const char *from, const char *to);
 int sim_ctr_mount(const sim_ctr *c, const char *fstype, const char *path);
 /* Start a process inside the container that swaps a and b
  * (renameat2 RENAME_EXCHANGE) in a loop until sim_ctr_flip_stop. */

@@ -601,15 +601,17 @@ static sim_ctr *running_ctr(line_ctx *l, const char *id) {
 
 static int step_ctr_fs(line_ctx *l) {
   const char *cmd = l->tok[0];
-  bool link = !strcmp(cmd, "ctr-symlink"), mnt = !strcmp(cmd, "ctr-mount");
-  if (l->ntok != (link || mnt ? 4 : 3))
+  bool link = !strcmp(cmd, "ctr-symlink"), mnt = !strcmp(cmd, "ctr-mount"),
+       mv = !strcmp(cmd, "ctr-rename");
+  if (l->ntok != (link || mnt || mv ? 4 : 3))
     return fail(l, "usage: ctr-symlink ID TARGET LINKPATH | ctr-mkdir ID "
-                "PATH | ctr-mount ID FSTYPE PATH");
+                "PATH | ctr-mount ID FSTYPE PATH | ctr-rename ID OLD NEW");
   sim_ctr *c = running_ctr(l, l->tok[1]);
   if (!c)
     return 1;
   int r = link ? sim_ctr_symlink(c, l->tok[2], l->tok[3])
           : mnt ? sim_ctr_mount(c, l->tok[2], l->tok[3])
+          : mv  ? sim_ctr_rename(c, l->tok[2], l->tok[3])
                 : sim_ctr_mkdir(c, l->tok[2]);
   return outcome(l, r, r ? strerror(-r) : "");
 }
@@ -916,7 +918,8 @@ static const struct {
     {"fault-walk", step_fault_walk}, {"stress", step_stress},
     {"kill-walk", step_kill_walk},
     {"ctr-symlink", step_ctr_fs},  {"ctr-mkdir", step_ctr_fs},
-    {"ctr-mount", step_ctr_fs},    {"ctr-flip", step_ctr_flip},
+    {"ctr-mount", step_ctr_fs},    {"ctr-rename", step_ctr_fs},
+    {"ctr-flip", step_ctr_flip},
     {"ctr-flip-stop", step_ctr_flip_stop},
     {"host-symlink", step_host_fs}, {"host-chmod", step_host_fs},
     {"host-truncate", step_host_fs}, {"host-mount", step_host_fs},

@@ -303,7 +303,7 @@ static int ctr_apply(sp_ctx *ctx, const sp_target *t, const char *id,
  * bind's root.  idents[i], when given, is that root as sp_host_attach
  * just found it (no second stat); otherwise it is looked up. */
 static int ctr_change(sp_ctx *ctx, const sp_target *t, const char *id,
-                      const sp_bind *binds, const sp_ident *idents, size_t n,
+                      sp_bind *binds, const sp_ident *idents, size_t n,
                       bool attach, bool *unclean, sp_error *err) {
   _cleanup_free_ sp_ctr_op *ops = calloc(n ? n : 1, sizeof(*ops));
   if (!ops)
@@ -311,7 +311,8 @@ static int ctr_change(sp_ctx *ctx, const sp_target *t, const char *id,
   int r = 0;
   for (size_t i = 0; i < n; i++)
     ops[i] = (sp_ctr_op){.attach = attach, .tree_fd = -1,
-                         .target = binds[i].ctr};
+                         .target = binds[i].ctr,
+                         .mnt_id = attach ? 0 : binds[i].mnt_id};
   for (size_t i = 0; i < n && r == 0; i++) {
     if (idents)
       ops[i].ident = idents[i];
@@ -325,18 +326,21 @@ static int ctr_change(sp_ctx *ctx, const sp_target *t, const char *id,
   }
   if (r == 0)
     r = ctr_apply(ctx, t, id, binds, ops, n, unclean, err);
+  /* Where each new mount is: the state records it for the remove. */
+  for (size_t i = 0; r == 0 && attach && i < n; i++)
+    binds[i].mnt_id = ops[i].mnt_id;
   close_ops(ops, n);
   return r;
 }
 
 static int ctr_attach(sp_ctx *ctx, const sp_target *t, const char *id,
-                      const sp_bind *binds, const sp_ident *idents, size_t n,
+                      sp_bind *binds, const sp_ident *idents, size_t n,
                       bool *unclean, sp_error *err) {
   return ctr_change(ctx, t, id, binds, idents, n, true, unclean, err);
 }
 
 static int ctr_detach(sp_ctx *ctx, const sp_target *t, const char *id,
-                      const sp_bind *binds, size_t n, bool *unclean,
+                      sp_bind *binds, size_t n, bool *unclean,
                       sp_error *err) {
   return ctr_change(ctx, t, id, binds, NULL, n, false, unclean, err);
 }
@@ -423,8 +427,20 @@ static int reconcile(sp_ctx *ctx, const struct sharedpath_container *c,
       r = sp_host_detach(ctx, id, drop[i].hash, err);
   if (r == 0 && nk)
     r = host_attach_all(ctx, id, keep, nk, created, idents, &unclean, err);
-  if (r == 0 && nk && t.pid > 0)
+  if (r == 0 && nk && t.pid > 0) {
     r = ctr_attach(ctx, &t, id, keep, idents, nk, &unclean, err);
+    /* Record where the mounts made whole are, for their remove. */
+    for (size_t i = 0; r == 0 && i < nk; i++)
+      ((sp_bind *)find_ctr(&l->st, keep[i].ctr))->mnt_id = keep[i].mnt_id;
+    /* The call goes on with l->st: save a copy (the cache takes what it
+     * is given). */
+    sp_state copy;
+    if (r == 0 && (r = sp_state_copy(&l->st, &copy, err)) == 0) {
+      r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd, id, &copy,
+                               err);
+      sp_state_free(&copy);
+    }
+  }
   sp_target_close(&t);
   if (r < 0)
     return sp_wrap(err, "container '%s': recovering an interrupted operation",
@@ -473,12 +489,17 @@ int sp_start(sp_ctx *ctx, const struct sharedpath_container *c,
                    err);
     sp_target_close(&t);
   }
+  /* The new namespace's mounts have new ids: record them for removes. */
+  size_t applied = l.st.n;
+  if (r == 0)
+    r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd, c->id, &l.st,
+                             err);
   if (r < 0) {
     host_rollback(ctx, c->id, l.st.paths, created, l.st.n, &unclean);
     return r;
   }
   sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: re-applied %zu path(s)",
-         c->id, l.st.n);
+         c->id, applied);
   return 0;
 }
 

@@ -283,16 +283,75 @@ static int umount_fd(int procfd, int fd, bool is_dir) {
   return SP_SYS(SP_F_UMOUNT, umount2(path, MNT_DETACH)) < 0 ? -errno : 0;
 }
 
-/* 1 if fd is the root of a mount showing id, 0 if not, -errno if that
- * cannot be told; *mode gets fd's file type. */
-static int same_mount_root(int fd, const sp_ident *id, mode_t *mode) {
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U
+#endif
+
+/* What the top mount at fd is: its file type, whether it is the root of a
+ * mount showing id (our bind), and its unique mount id (0 before 6.8). */
+typedef struct seen {
+  mode_t mode;
+  bool ours;
+  uint64_t mnt_id;
+} seen;
+
+static int look(int fd, const sp_ident *id, seen *s) {
   struct statx sx;
-  if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &sx) < 0)
+  if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_MNT_ID_UNIQUE,
+            &sx) < 0)
     return -errno;
-  *mode = sx.stx_mode;
-  return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) &&
-         makedev(sx.stx_dev_major, sx.stx_dev_minor) == id->dev &&
-         sx.stx_ino == id->ino;
+  s->mode = sx.stx_mode;
+  s->ours = (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) &&
+            makedev(sx.stx_dev_major, sx.stx_dev_minor) == id->dev &&
+            sx.stx_ino == id->ino;
+  s->mnt_id = (sx.stx_mask & STATX_MNT_ID_UNIQUE) ? sx.stx_mnt_id : 0;
+  return 0;
+}
+
+/* statmount(2) (6.8+): where a mount of our namespace is, by unique id. */
+struct sp_mnt_id_req {
+  uint32_t size, spare;
+  uint64_t mnt_id, param;
+};
+struct sp_statmount {
+  uint32_t size, spare1;
+  uint64_t mask;
+  uint32_t sb_dev_major, sb_dev_minor;
+  uint64_t sb_magic;
+  uint32_t sb_flags, fs_type;
+  uint64_t mnt_id, mnt_parent_id;
+  uint32_t mnt_id_old, mnt_parent_id_old;
+  uint64_t mnt_attr, mnt_propagation, mnt_peer_group, mnt_master;
+  uint64_t propagate_from;
+  uint32_t mnt_root, mnt_point;
+  uint64_t spare2[50];
+  char str[];
+};
+#define SP_NR_statmount 457
+#define SP_STATMOUNT_MNT_POINT 0x00000010U
+
+/* The mount point of mount mnt_id as this process sees it (the child's
+ * root is the container's), into path.  -ENOENT: no such mount any more. */
+static int mount_point_of(uint64_t mnt_id, char *path, size_t size) {
+  union {
+    struct sp_statmount sm;
+    char buf[sizeof(struct sp_statmount) + PATH_MAX];
+  } u;
+  struct sp_mnt_id_req req = {.size = 24, .mnt_id = mnt_id,
+                              .param = SP_STATMOUNT_MNT_POINT};
+  if (syscall(SP_NR_statmount, &req, &u.sm, sizeof(u), 0) < 0)
+    return -errno;
+  if (!(u.sm.mask & SP_STATMOUNT_MNT_POINT) ||
+      offsetof(struct sp_statmount, str) + u.sm.mnt_point >= sizeof(u))
+    return -ENOENT;
+  const char *p = u.sm.str + u.sm.mnt_point;
+  size_t len = strnlen(p, sizeof(u) - offsetof(struct sp_statmount, str) -
+                              u.sm.mnt_point);
+  if (len >= size)
+    return -ENAMETOOLONG;
+  memcpy(path, p, len);
+  path[len] = '\0';
+  return 0;
 }
 
 static uint64_t mount_id(int dirfd, const char *path, int flags) {
@@ -304,18 +363,23 @@ static uint64_t mount_id(int dirfd, const char *path, int flags) {
 }
 
 /* The mount went onto the inode resolved before; a rename in the container
- * in between would put it at another path than the one recorded, where a
- * remove would never find it.  So look again: the path must now show
- * exactly our mount; if not, take it off (through its own fd) and report
- * the race, for the caller to undo the rest and the engine to retry. */
+ * in between would put it at another path than the one recorded.  So look
+ * again: the path must now show exactly our mount; if not, take it off
+ * (through its own fd) and report the race, for the caller to undo the
+ * rest and the engine to retry.  Records the mount's unique id. */
 static int landed(const child_args *a, sp_ctr_op *op) {
   uint64_t ours = mount_id(op->tree_fd, "", AT_EMPTY_PATH);
   int fd = resolve(a->t->rootfd, op->target, 0);
   uint64_t there = fd >= 0 ? mount_id(fd, "", AT_EMPTY_PATH) : 0;
-  if (fd >= 0)
+  seen s = {0};
+  if (fd >= 0) {
+    look(fd, &op->ident, &s);
     close(fd);
-  if (ours && ours == there)
+  }
+  if (ours && ours == there) {
+    op->mnt_id = s.mnt_id;
     return 0;
+  }
   op->stage = STAGE_RACED;
   umount_fd(a->procfd, op->tree_fd, op->ident.is_dir);
   return -EAGAIN;
@@ -333,9 +397,11 @@ static int do_attach(const child_args *a, sp_ctr_op *op) {
     return fd;
   /* Already there (recovery re-runs an attach): nothing to do.  The same
    * statx gives the target's type for the checks below. */
-  mode_t mode = 0;
-  int r = same_mount_root(fd, &op->ident, &mode);
-  if (r == 1) {
+  seen st = {0};
+  int r = look(fd, &op->ident, &st);
+  mode_t mode = st.mode;
+  if (r == 0 && st.ours) {
+    op->mnt_id = st.mnt_id;
     close(fd);
     return 1;
   }
@@ -369,22 +435,45 @@ static int do_attach(const child_args *a, sp_ctr_op *op) {
   return r;
 }
 
-static int do_detach(const child_args *a, sp_ctr_op *op) {
-  op->stage = STAGE_RESOLVE;
-  int fd = resolve(a->t->rootfd, op->target, 0);
+/* Unmount the top mount at path if it is ours (and, when want_id is
+ * given, that very mount).  1: nothing of ours there. */
+static int detach_at(const child_args *a, sp_ctr_op *op, const char *path,
+                     uint64_t want_id) {
+  int fd = resolve(a->t->rootfd, path, 0);
   if (fd == -ENOENT)
-    return 1; /* nothing there: already gone */
+    return 1;
   if (fd < 0)
     return fd;
-  int r = 1;
-  op->stage = STAGE_UMOUNT;
-  /* Only unmount what is ours: the top mount at target must be our bind
-   * (so its type is the ident's). */
-  mode_t mode;
-  if (same_mount_root(fd, &op->ident, &mode) == 1)
-    r = umount_fd(a->procfd, fd, op->ident.is_dir);
+  seen s = {0};
+  int r = look(fd, &op->ident, &s);
+  if (r == 0)
+    r = s.ours && (!want_id || s.mnt_id == want_id)
+            ? umount_fd(a->procfd, fd, op->ident.is_dir) : 1;
   close(fd);
   return r;
+}
+
+/* Take our mount out.  Only ever our own: the top mount must show the
+ * bind's root (so its type is the ident's).  First the mount recorded at
+ * add, wherever renames in the container have put it since (its unique id,
+ * statmount); then whatever of ours is at the path. */
+static int do_detach(const child_args *a, sp_ctr_op *op) {
+  op->stage = STAGE_RESOLVE;
+  if (op->mnt_id) {
+    char where[PATH_MAX];
+    for (int tries = 0; tries < 10; tries++) {
+      int r = mount_point_of(op->mnt_id, where, sizeof(where));
+      if (r < 0)
+        break; /* gone, or no statmount: the path decides */
+      op->stage = STAGE_UMOUNT;
+      r = detach_at(a, op, where, op->mnt_id);
+      if (r <= 0)
+        return r;
+      /* Moved again between statmount and resolve: look again. */
+    }
+  }
+  op->stage = STAGE_UMOUNT;
+  return detach_at(a, op, op->target, 0);
 }
 
 static int child_main(void *arg) {

@@ -18,6 +18,10 @@ typedef struct sp_ctr_op {
   int result;       /* 0 or -errno */
   int stage;        /* which step failed (see nsexec.c) */
   bool did;         /* this call changed the mount table for this op */
+  /* The container-side mount's unique id (statx STATX_MNT_ID_UNIQUE), 0 if
+   * unknown: attach reports it, detach uses it to find the mount wherever
+   * renames inside the container have moved it. */
+  uint64_t mnt_id;
 } sp_ctr_op;
 
 /* A running container: a pidfd (borrowed or opened) and its root dir. */

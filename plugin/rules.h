@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util.h"
 
@@ -32,6 +33,9 @@ typedef struct sp_bind {
   char *ctr;       /* cleaned absolute path */
   sp_opts opts;
   char hash[SP_HASH_HEX_LEN + 1]; /* sha256(host), "" until computed */
+  /* Unique id of the container-side mount in the running container, 0 if
+   * unknown (not running, or a kernel before 6.8). */
+  uint64_t mnt_id;
 } sp_bind;
 
 int sp_id_validate(const char *id, sp_error *err) SP_HIDDEN;

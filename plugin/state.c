@@ -99,6 +99,17 @@ static int parse_entry(json_object *e, size_t i, sp_bind *b, sp_error *err) {
     return sp_fail(err, -EINVAL, "state entry %zu: hash does not match its "
                    "host path", i);
   }
+  json_object *id;
+  if (json_object_object_get_ex(e, "mount_id", &id)) {
+    int64_t v = json_object_is_type(id, json_type_int)
+                    ? json_object_get_int64(id) : -1;
+    if (v <= 0 || v == INT64_MAX) {
+      sp_bind_clear(b);
+      return sp_fail(err, -EINVAL, "state entry %zu: mount_id is not a "
+                     "positive integer", i);
+    }
+    b->mnt_id = (uint64_t)v;
+  }
   return 0;
 }
 
@@ -260,15 +271,16 @@ typedef struct glue {
   size_t n;
 } glue;
 #define GLUE(x) {x, sizeof(x) - 1}
-enum { G_PATHS, G_FIRST, G_NEXT, G_CTR, G_OPTS, G_HASH, G_END, G_TAIL, G_N };
+enum { G_PATHS, G_FIRST, G_NEXT, G_CTR, G_OPTS, G_HASH, G_MNT, G_END, G_TAIL,
+       G_N };
 static const glue glues[2][G_N] = {
     {GLUE(",\"paths\":["), GLUE("{\"host\":"), GLUE(",{\"host\":"),
      GLUE(",\"container\":"), GLUE(",\"options\":"), GLUE(",\"hash\":"),
-     GLUE("}"), GLUE("]}")},
+     GLUE(",\"mount_id\":"), GLUE("}"), GLUE("]}")},
     {GLUE(",\n  \"paths\":["), GLUE("\n    {\n      \"host\":"),
      GLUE(",\n    {\n      \"host\":"), GLUE(",\n      \"container\":"),
      GLUE(",\n      \"options\":"), GLUE(",\n      \"hash\":"),
-     GLUE("\n    }"), GLUE("\n  ]\n}")},
+     GLUE(",\n      \"mount_id\":"), GLUE("\n    }"), GLUE("\n  ]\n}")},
 };
 
 static char *put_glue(char *o, const glue *g) {
@@ -308,6 +320,10 @@ int sp_state_to_json(const sp_state *st, const char *id, bool pretty,
     o = put_string(o, sp_opts_string(&b->opts));
     o = put_glue(o, &g[G_HASH]);
     o = put_string(o, b->hash);
+    if (b->mnt_id) {
+      o = put_glue(o, &g[G_MNT]);
+      o += sprintf(o, "%llu", (unsigned long long)b->mnt_id);
+    }
     o = put_glue(o, &g[G_END]);
   }
   o = put_glue(o, &g[G_TAIL]);
