@@ -38,6 +38,10 @@ void sp_fault_begin(void) {
 
 void sp_fault_child(bool in_child) { f.in_child = in_child; }
 
+long sp_fault_steps(void) { return f.count; }
+
+void sp_fault_set_steps(long n) { f.count = n; }
+
 int sp_fault_hit(enum sp_fault_kind kind) {
   if (!f.armed || (f.kind && f.kind != (int)kind) || (f.crash && f.in_child))
     return 0;

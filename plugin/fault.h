@@ -27,6 +27,10 @@ void sp_fault_begin(void) SP_HIDDEN;
 int sp_fault_hit(enum sp_fault_kind kind) SP_HIDDEN;
 /* The container-side child runs between these. */
 void sp_fault_child(bool in_child) SP_HIDDEN;
+/* Steps counted so far in this callback, and setting them (the child's
+ * count, when the child is a fork as under valgrind). */
+long sp_fault_steps(void) SP_HIDDEN;
+void sp_fault_set_steps(long n) SP_HIDDEN;
 #else
 static inline void sp_fault_begin(void) {}
 static inline int sp_fault_hit(enum sp_fault_kind kind) {
@@ -34,6 +38,8 @@ static inline int sp_fault_hit(enum sp_fault_kind kind) {
   return 0;
 }
 static inline void sp_fault_child(bool in_child) { (void)in_child; }
+static inline long sp_fault_steps(void) { return 0; }
+static inline void sp_fault_set_steps(long n) { (void)n; }
 #endif
 
 /* Wrap a system call that returns -1 on failure. */

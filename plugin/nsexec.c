@@ -114,7 +114,16 @@ typedef struct child_args {
   sp_ctr_op *ops;
   size_t n;
   int procfd;
+  long *fault_steps; /* shared with the parent: the test build's counter */
 } child_args;
+
+/* Leave the child, handing the fault-injection step count back (the
+ * parent keeps counting from there, also where the clone is a fork). */
+__attribute__((noreturn)) static void child_exit(const child_args *a,
+                                                 int code) {
+  *a->fault_steps = sp_fault_steps();
+  _exit(code);
+}
 
 static int resolve(int rootfd, const char *path, int oflags) {
   struct open_how how = {
@@ -485,19 +494,19 @@ static int child_main(void *arg) {
       chroot(".") < 0) {
     a->ops[0].stage = STAGE_SETNS;
     a->ops[0].result = -errno;
-    _exit(1);
+    child_exit(a, 1);
   }
   for (size_t i = 0; i < a->n; i++) {
     sp_ctr_op *op = &a->ops[i];
     int r = op->attach ? do_attach(a, op) : do_detach(a, op);
     if (r < 0) {
       op->result = r;
-      _exit(1);
+      child_exit(a, 1);
     }
     /* An op that found nothing to do (1) changed nothing. */
     op->did = r == 0;
   }
-  _exit(0);
+  child_exit(a, 0);
 }
 
 int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n, sp_error *err) {
@@ -526,8 +535,9 @@ int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n, sp_error *err) {
   size_t stack_size = sizeof(buf), map_size = 0;
   sp_ctr_op *work = ops;
   void *map = NULL;
+  long steps = sp_fault_steps(), *steps_at = &steps;
   if (under_valgrind()) {
-    map_size = stack_size + n * sizeof(*ops);
+    map_size = stack_size + n * sizeof(*ops) + sizeof(long);
     map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
                MAP_SHARED | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (map == MAP_FAILED)
@@ -535,8 +545,11 @@ int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n, sp_error *err) {
     stack = map;
     work = (sp_ctr_op *)((char *)map + stack_size);
     memcpy(work, ops, n * sizeof(*ops));
+    steps_at = (long *)(void *)(work + n);
+    *steps_at = steps;
   }
-  child_args a = {.t = t, .ops = work, .n = n, .procfd = procfd};
+  child_args a = {.t = t, .ops = work, .n = n, .procfd = procfd,
+                  .fault_steps = steps_at};
   /* Block signals so no handler of the engine runs in the child, which
    * shares the engine's memory. */
   sigset_t all, old;
@@ -551,12 +564,15 @@ int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n, sp_error *err) {
     while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR)
       ;
   sp_fault_child(false);
+  if (pid > 0)
+    sp_fault_set_steps(*steps_at);
   unpoison(stack, stack_size);
   if (map) {
     for (size_t i = 0; i < n; i++) {
       ops[i].result = work[i].result;
       ops[i].stage = work[i].stage;
       ops[i].did = work[i].did;
+      ops[i].mnt_id = work[i].mnt_id;
     }
     munmap(map, map_size);
   }

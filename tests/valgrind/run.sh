@@ -37,8 +37,13 @@ vg() {
 status=0
 vg unit "$build/tests/sharedpath-unit" || status=1
 export SHAREDPATH_PLUGIN_MINOR0="$build/plugin/sharedpath-plugin-minor0.so"
+export SHAREDPATH_PLUGIN_FAULTS="$build/plugin/sharedpath-plugin-faults.so"
 for scn in "$here"/../scenarios/*.scn; do
   name=$(basename "$scn" .scn)
+  # valgrind runs the plugin's CLONE_VM child as a fork; forked from a
+  # multi-threaded process it reports the other threads' stacks as lost and
+  # exits 99.  The 8-thread stress runs under ASan+UBSan instead.
+  [ "$name" = stress ] && continue
   vg "scenario.$name" "$build/host-sim/sharedpath-sim" -q \
     --plugin "$build/plugin/sharedpath-plugin.so" run "$scn" || status=1
 done
