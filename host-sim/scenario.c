@@ -94,7 +94,17 @@ int sim_setup(sim *s, char *msg, size_t msgsz) {
     return -errno;
   }
   snprintf(s->root, sizeof(s->root), "%s/sharedpath", s->tmp);
-  snprintf(s->state, sizeof(s->state), "%s/state", s->tmp);
+  /* The state dir is reached through a symlink, as on hosts where /var
+   * or a parent is one: the plugin must apply its rules to where it really
+   * is ($REALSTATE). */
+  snprintf(s->state, sizeof(s->state), "%s/state-link/state", s->tmp);
+  char real[PATH_MAX], link[PATH_MAX];
+  snprintf(real, sizeof(real), "%s/state-real", s->tmp);
+  snprintf(link, sizeof(link), "%s/state-link", s->tmp);
+  if (mkdir(real, 0700) < 0 || symlink("state-real", link) < 0) {
+    snprintf(msg, msgsz, "cannot create %s: %s", link, strerror(errno));
+    return -EIO;
+  }
   snprintf(s->data, sizeof(s->data), "%s/data", s->tmp);
   snprintf(s->rootfs, sizeof(s->rootfs), "%s/rootfs", s->tmp);
   if (mkdirs(s->data) < 0 || mkdirs(s->rootfs) < 0) {
@@ -162,6 +172,11 @@ static const char *var(sim *s, const char *name) {
     return s->root;
   if (!strcmp(name, "STATE"))
     return s->state;
+  if (!strcmp(name, "REALSTATE")) {
+    snprintf(s->real_state, sizeof(s->real_state), "%s/state-real/state",
+             s->tmp);
+    return s->real_state;
+  }
   if (!strcmp(name, "PLUGIN"))
     return s->plugin_path;
   if (!strcmp(name, "i") && s->iter[0])

@@ -11,7 +11,8 @@
 typedef struct sim {
   char tmp[PATH_MAX];   /* private tmpfs holding everything below */
   char root[PATH_MAX];  /* shared root given to the plugin */
-  char state[PATH_MAX]; /* state dir given to the plugin */
+  char state[PATH_MAX]; /* state dir given to the plugin (via a symlink) */
+  char real_state[PATH_MAX]; /* $REALSTATE: where it really is */
   char data[PATH_MAX];  /* host data for scenarios ($DATA) */
   char rootfs[PATH_MAX];/* container rootfs dirs */
   char plugin_path[PATH_MAX]; /* --plugin, $PLUGIN */

@@ -30,6 +30,17 @@ static int copy_clean(char *dst, const char *src, const char *what,
   return sp_path_clean(src, dst, what, err);
 }
 
+/* Replace dir (PATH_MAX) by where it really is: the host-path rules
+ * compare resolved host paths with it, so a symlink on the way to the
+ * shared root or the state dir must not be a way around them. */
+static int real_dir(char *dir, const char *what, sp_error *err) {
+  char real[PATH_MAX];
+  if (!realpath(dir, real))
+    return sp_fail_errno(err, -errno, "cannot resolve the %s %s", what, dir);
+  snprintf(dir, PATH_MAX, "%s", real);
+  return 0;
+}
+
 void sp_ctx_free(sp_ctx *ctx) {
   if (!ctx)
     return;
@@ -63,18 +74,6 @@ int sp_ctx_new(const struct sharedpath_host *host, sp_ctx **out,
     r = sp_fail(err, -EINVAL, "the shared root cannot be /");
     goto fail;
   }
-  if (sp_path_within(ctx->state_dir, ctx->root) ||
-      sp_path_within(ctx->root, ctx->state_dir)) {
-    r = sp_fail(err, -EINVAL, "state dir %s and shared root %s overlap",
-                ctx->state_dir, ctx->root);
-    goto fail;
-  }
-  if (strlen(ctx->root) > PATH_MAX - 256) {
-    r = sp_fail(err, -ENAMETOOLONG, "shared root %s is too long", ctx->root);
-    goto fail;
-  }
-  snprintf(ctx->master, sizeof(ctx->master), "%s/master", ctx->root);
-  snprintf(ctx->midpath, sizeof(ctx->midpath), "%s/midpath", ctx->root);
   ctx->flags = host->flags;
   ctx->max_paths = SHAREDPATH_HAS(host, max_paths_per_container) &&
                            host->max_paths_per_container
@@ -89,8 +88,27 @@ int sp_ctx_new(const struct sharedpath_host *host, sp_ctx **out,
     ctx->log_data = host->log_data;
   }
   if ((r = sp_state_cache_new(&ctx->state_cache, err)) < 0 ||
-      (r = sp_mkdir_p(ctx->state_dir, 0700, err)) < 0)
+      (r = sp_mkdir_p(ctx->state_dir, 0700, err)) < 0 ||
+      (r = sp_mkdir_p(ctx->root, 0711, err)) < 0 ||
+      (r = real_dir(ctx->state_dir, "state dir", err)) < 0 ||
+      (r = real_dir(ctx->root, "shared root", err)) < 0)
     goto fail;
+  if (strcmp(ctx->root, "/") == 0) {
+    r = sp_fail(err, -EINVAL, "the shared root cannot be /");
+    goto fail;
+  }
+  if (sp_path_within(ctx->state_dir, ctx->root) ||
+      sp_path_within(ctx->root, ctx->state_dir)) {
+    r = sp_fail(err, -EINVAL, "state dir %s and shared root %s overlap",
+                ctx->state_dir, ctx->root);
+    goto fail;
+  }
+  if (strlen(ctx->root) > PATH_MAX - 256) {
+    r = sp_fail(err, -ENAMETOOLONG, "shared root %s is too long", ctx->root);
+    goto fail;
+  }
+  snprintf(ctx->master, sizeof(ctx->master), "%s/master", ctx->root);
+  snprintf(ctx->midpath, sizeof(ctx->midpath), "%s/midpath", ctx->root);
   ctx->state_dirfd = open(ctx->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (ctx->state_dirfd < 0) {
     r = sp_fail_errno(err, -errno, "cannot open state dir %s", ctx->state_dir);

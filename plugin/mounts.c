@@ -406,6 +406,32 @@ int sp_host_ident(const sp_ctx *ctx, const char *id, const char *hash,
  * that path and the check needs no readlink of /proc/self/fd/N (a procfs
  * lookup, ~2.5 us); otherwise, or on a kernel without openat2, it reads
  * the link as before. */
+/* The kernel's own filesystems hand the host over wherever they are
+ * mounted: /proc or /sys bound under another name is refused like /proc
+ * and /sys themselves (unless the engine allows sensitive paths). */
+static int check_kernel_fs(const sp_ctx *ctx, int fd, const char *host,
+                           sp_error *err) {
+  if (ctx->flags & SHAREDPATH_HOST_ALLOW_SENSITIVE_PATHS)
+    return 0;
+  static const struct {
+    long magic;
+    const char *name;
+  } kernel_fs[] = {
+      {PROC_SUPER_MAGIC, "procfs"},       {SYSFS_MAGIC, "sysfs"},
+      {DEBUGFS_MAGIC, "debugfs"},         {TRACEFS_MAGIC, "tracefs"},
+      {SECURITYFS_MAGIC, "securityfs"},   {BPF_FS_MAGIC, "bpffs"},
+  };
+  struct statfs sf;
+  if (fstatfs(fd, &sf) < 0)
+    return sp_fail_errno(err, -errno, "cannot statfs host path %s", host);
+  for (size_t i = 0; i < SP_ARRAY_SIZE(kernel_fs); i++)
+    if (sf.f_type == kernel_fs[i].magic)
+      return sp_fail(err, -EPERM, "host path %s is on %s, which would hand "
+                     "the host over to the container", host,
+                     kernel_fs[i].name);
+  return 0;
+}
+
 static int open_host(const sp_ctx *ctx, const char *host, sp_error *err) {
   /* The path as given first: nothing is created under the shared root,
    * the state dir or /proc before the rules are checked. */
@@ -449,6 +475,8 @@ int sp_host_attach(const sp_ctx *ctx, const char *id, const sp_bind *b,
   struct stat sb;
   if (fstat(hostfd, &sb) < 0)
     return sp_fail_errno(err, -errno, "cannot stat host path %s", b->host);
+  if ((r = check_kernel_fs(ctx, hostfd, b->host, err)) < 0)
+    return r;
   if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode))
     return sp_fail(err, -EINVAL, "host path %s is neither a directory nor a "
                    "regular file", b->host);
