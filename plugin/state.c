@@ -264,6 +264,16 @@ static char *put_string(char *o, const char *s) {
   return o;
 }
 
+/* Append s, known to need no escaping (a hex hash, an options string from
+ * a fixed table), as a JSON string: no byte-by-byte scan. */
+static char *put_plain(char *o, const char *s, size_t len) {
+  *o++ = '"';
+  memcpy(o, s, len);
+  o += len;
+  *o++ = '"';
+  return o;
+}
+
 /* The text between the values, plain and pretty (json-c's two-space
  * indentation), with their lengths known at compile time. */
 typedef struct glue {
@@ -317,9 +327,10 @@ int sp_state_to_json(const sp_state *st, const char *id, bool pretty,
     o = put_glue(o, &g[G_CTR]);
     o = put_string(o, b->ctr);
     o = put_glue(o, &g[G_OPTS]);
-    o = put_string(o, sp_opts_string(&b->opts));
+    const char *opts = sp_opts_string(&b->opts);
+    o = put_plain(o, opts, strlen(opts));
     o = put_glue(o, &g[G_HASH]);
-    o = put_string(o, b->hash);
+    o = put_plain(o, b->hash, strlen(b->hash));
     if (b->mnt_id) {
       o = put_glue(o, &g[G_MNT]);
       o += sprintf(o, "%llu", (unsigned long long)b->mnt_id);
