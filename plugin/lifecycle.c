@@ -41,6 +41,20 @@ static int real_dir(char *dir, const char *what, sp_error *err) {
   return 0;
 }
 
+/* The host-path rules on a state read from disk: a state file naming /,
+ * /proc or the shared root is as corrupt as one that does not parse, and
+ * must not ride along (and be saved again) with every later change. */
+static int check_host_paths(const sp_state *st, const char *id, void *arg,
+                            sp_error *err) {
+  const sp_ctx *ctx = arg;
+  for (size_t i = 0; i < st->n; i++)
+    if (sp_host_path_check(st->paths[i].host, ctx->root, ctx->state_dir,
+                           ctx->flags & SHAREDPATH_HOST_ALLOW_SENSITIVE_PATHS,
+                           err) < 0)
+      return sp_wrap(err, "state file %s.json entry %zu", id, i);
+  return 0;
+}
+
 void sp_ctx_free(sp_ctx *ctx) {
   if (!ctx)
     return;
@@ -87,7 +101,9 @@ int sp_ctx_new(const struct sharedpath_host *host, sp_ctx **out,
     ctx->log = host->log;
     ctx->log_data = host->log_data;
   }
-  if ((r = sp_state_cache_new(&ctx->state_cache, err)) < 0 ||
+  if ((r = sp_state_cache_new(&ctx->state_cache, err)) == 0)
+    sp_state_cache_set_check(ctx->state_cache, check_host_paths, ctx);
+  if (r < 0 ||
       (r = sp_mkdir_p(ctx->state_dir, 0700, err)) < 0 ||
       (r = sp_mkdir_p(ctx->root, 0711, err)) < 0 ||
       (r = real_dir(ctx->state_dir, "state dir", err)) < 0 ||
@@ -162,19 +178,11 @@ static int lock_and_load(sp_ctx *ctx, const char *id, locked *l,
   int r = sp_state_lock(ctx->state_dirfd, id, &l->lockfd, &l->lock_size, err);
   if (r < 0)
     return r;
+  /* The host-path rules run on every state read from disk
+   * (check_host_paths, through the cache). */
   if ((r = sp_state_load_cached(ctx->state_cache, ctx->state_dirfd, id, &l->st,
                                  &l->exists, err)) < 0)
     return r;
-  /* The host-path rules too: a state file naming /, /proc or the shared
-   * root is as corrupt as one that does not parse, and must not ride
-   * along (and be saved again) with every later change. */
-  for (size_t i = 0; i < l->st.n; i++)
-    if ((r = sp_host_path_check(l->st.paths[i].host, ctx->root,
-                                ctx->state_dir,
-                                ctx->flags &
-                                    SHAREDPATH_HOST_ALLOW_SENSITIVE_PATHS,
-                                err)) < 0)
-      return sp_wrap(err, "state file %s.json entry %zu", id, i);
   sp_error ierr = {0};
   if (sp_intent_read(l->lockfd, l->lock_size, id, &l->intent, &l->has_intent,
                      &ierr) < 0) {

@@ -115,6 +115,7 @@ typedef struct child_args {
   size_t n;
   int procfd;
   long *fault_steps; /* shared with the parent: the test build's counter */
+  bool rooted;       /* the child's root is the container's (root_in) */
 } child_args;
 
 /* Leave the child, handing the fault-injection step count back (the
@@ -125,10 +126,25 @@ __attribute__((noreturn)) static void child_exit(const child_args *a,
   _exit(code);
 }
 
-static int resolve(int rootfd, const char *path, int oflags) {
+/* Make the child's root exactly the root we resolve in (the container
+ * init's), so the kernel names fds and mounts as the container sees them
+ * (getcwd, /proc/self/fd, statmount).  Only done when a name is needed:
+ * nothing else depends on the child's root (every lookup is an openat2
+ * RESOLVE_IN_ROOT from the root fd, unmounts go through fds). */
+static int root_in(child_args *a) {
+  if (a->rooted)
+    return 0;
+  if (fchdir(a->t->rootfd) < 0 || chroot(".") < 0)
+    return -errno;
+  a->rooted = true;
+  return 0;
+}
+
+static int resolve_how(int rootfd, const char *path, int oflags,
+                       uint64_t extra) {
   struct open_how how = {
       .flags = (uint64_t)(O_PATH | O_CLOEXEC | oflags),
-      .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+      .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra,
   };
   /* With RESOLVE_IN_ROOT, a rename or mount anywhere on the system while
    * ".." is resolved gives EAGAIN (the kernel cannot prove ".." stayed
@@ -141,6 +157,10 @@ static int resolve(int rootfd, const char *path, int oflags) {
     if (errno != EAGAIN || tries == 1000)
       return -errno;
   }
+}
+
+static int resolve(int rootfd, const char *path, int oflags) {
+  return resolve_how(rootfd, path, oflags, 0);
 }
 
 /* Append fd's digits to buf ("self/fd/"): no snprintf in the child. */
@@ -164,9 +184,13 @@ static void fd_path(char buf[32], int fd) {
  * the host's procfs.  The rules for container paths ("/", /.sharedpath,
  * /proc, /sys) apply to it as to the path given: a symlink must not be a
  * way around them. */
-static int check_resolved(int procfd, int fd, bool is_dir, const char *name) {
+static int check_resolved(child_args *a, int procfd, int fd, bool is_dir,
+                          const char *name) {
   char path[PATH_MAX];
   ssize_t n;
+  int r = root_in(a);
+  if (r < 0)
+    return r;
   if (is_dir) {
     if (fchdir(fd) < 0)
       return -errno;
@@ -215,8 +239,9 @@ static int on_kernel_fs(int fd) {
 /* Create the missing components of path inside the container, each one
  * resolved in the container's root; the last one as a dir or an empty
  * file. */
-static int create_path(int rootfd, const char *path, bool last_is_dir,
+static int create_path(child_args *a, const char *path, bool last_is_dir,
                        int *stage) {
+  int rootfd = a->t->rootfd;
   char buf[PATH_MAX];
   size_t len = strlen(path);
   if (len >= sizeof(buf))
@@ -236,7 +261,7 @@ static int create_path(int rootfd, const char *path, bool last_is_dir,
       int r = on_kernel_fs(parent);
       if (r < 0)
         *stage = STAGE_CHECK;
-      else if ((r = check_resolved(-1, parent, true, p)) < 0)
+      else if ((r = check_resolved(a, -1, parent, true, p)) < 0)
         *stage = STAGE_RESERVED;
       if (r < 0) {
         close(parent);
@@ -363,30 +388,34 @@ static int mount_point_of(uint64_t mnt_id, char *path, size_t size) {
   return 0;
 }
 
-static uint64_t mount_id(int dirfd, const char *path, int flags) {
+/* The id of the top mount at fd: the unique one (6.8+, *unique set), or
+ * else the old one that ids are reused under; 0 if it cannot be told. */
+static uint64_t mount_id(int fd, bool *unique) {
   struct statx sx;
-  if (statx(dirfd, path, flags, STATX_MNT_ID, &sx) < 0 ||
-      !(sx.stx_mask & STATX_MNT_ID))
+  *unique = false;
+  if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID_UNIQUE, &sx) < 0)
     return 0;
-  return sx.stx_mnt_id;
+  *unique = (sx.stx_mask & STATX_MNT_ID_UNIQUE) != 0;
+  return sx.stx_mask & (STATX_MNT_ID_UNIQUE | STATX_MNT_ID) ? sx.stx_mnt_id
+                                                            : 0;
 }
 
 /* The mount went onto the inode resolved before; a rename in the container
  * in between would put it at another path than the one recorded.  So look
- * again: the path must now show exactly our mount; if not, take it off
- * (through its own fd) and report the race, for the caller to undo the
- * rest and the engine to retry.  Records the mount's unique id. */
-static int landed(const child_args *a, sp_ctr_op *op) {
-  uint64_t ours = mount_id(op->tree_fd, "", AT_EMPTY_PATH);
+ * again: the path must now show exactly our mount (the same id as the
+ * tree we moved); if not, take it off (through its own fd) and report the
+ * race, for the caller to undo the rest and the engine to retry.  Records
+ * the mount's unique id.  One statx on each side. */
+static int landed(child_args *a, sp_ctr_op *op) {
+  bool ours_unique, there_unique = false;
+  uint64_t ours = mount_id(op->tree_fd, &ours_unique), there = 0;
   int fd = resolve(a->t->rootfd, op->target, 0);
-  uint64_t there = fd >= 0 ? mount_id(fd, "", AT_EMPTY_PATH) : 0;
-  seen s = {0};
   if (fd >= 0) {
-    look(fd, &op->ident, &s);
+    there = mount_id(fd, &there_unique);
     close(fd);
   }
-  if (ours && ours == there) {
-    op->mnt_id = s.mnt_id;
+  if (ours && ours == there && ours_unique == there_unique) {
+    op->mnt_id = ours_unique ? ours : 0;
     return 0;
   }
   op->stage = STAGE_RACED;
@@ -394,13 +423,23 @@ static int landed(const child_args *a, sp_ctr_op *op) {
   return -EAGAIN;
 }
 
-static int do_attach(const child_args *a, sp_ctr_op *op) {
+static int do_attach(child_args *a, sp_ctr_op *op) {
   int rootfd = a->t->rootfd;
   op->stage = STAGE_RESOLVE;
-  int fd = resolve(rootfd, op->target, 0);
+  /* With no symlink on the way (and no "..": the target is cleaned), what
+   * the path reaches is named by its text, which the container-path rules
+   * were checked on (sp_bind_parse): only a path through a symlink, or
+   * one just created, needs the look at where it really leads. */
+  bool via_link = false;
+  int fd = resolve_how(rootfd, op->target, 0, RESOLVE_NO_SYMLINKS);
+  if (fd == -ELOOP) {
+    via_link = true;
+    fd = resolve(rootfd, op->target, 0);
+  }
   if (fd == -ENOENT) {
     op->stage = STAGE_CREATE;
-    fd = create_path(rootfd, op->target, op->ident.is_dir, &op->stage);
+    via_link = true;
+    fd = create_path(a, op->target, op->ident.is_dir, &op->stage);
   }
   if (fd < 0)
     return fd;
@@ -414,9 +453,9 @@ static int do_attach(const child_args *a, sp_ctr_op *op) {
     close(fd);
     return 1;
   }
-  if (r == 0) {
+  if (r == 0 && via_link) {
     op->stage = STAGE_RESERVED;
-    r = check_resolved(a->procfd, fd, S_ISDIR(mode), NULL);
+    r = check_resolved(a, a->procfd, fd, S_ISDIR(mode), NULL);
   }
   if (r < 0) {
     close(fd);
@@ -446,7 +485,7 @@ static int do_attach(const child_args *a, sp_ctr_op *op) {
 
 /* Unmount the top mount at path if it is ours (and, when want_id is
  * given, that very mount).  1: nothing of ours there. */
-static int detach_at(const child_args *a, sp_ctr_op *op, const char *path,
+static int detach_at(child_args *a, sp_ctr_op *op, const char *path,
                      uint64_t want_id) {
   int fd = resolve(a->t->rootfd, path, 0);
   if (fd == -ENOENT)
@@ -465,13 +504,28 @@ static int detach_at(const child_args *a, sp_ctr_op *op, const char *path,
 /* Take our mount out.  Only ever our own: the top mount must show the
  * bind's root (so its type is the ident's).  First the mount recorded at
  * add, wherever renames in the container have put it since (its unique id,
- * statmount); then whatever of ours is at the path. */
-static int do_detach(const child_args *a, sp_ctr_op *op) {
+ * statmount; looked for at the path first, where it nearly always still
+ * is); then whatever of ours is at the path. */
+static int do_detach(child_args *a, sp_ctr_op *op) {
+  op->stage = STAGE_UMOUNT;
+  int fd = op->mnt_id ? resolve(a->t->rootfd, op->target, 0) : -1;
+  if (fd >= 0) {
+    seen s = {0};
+    int r = look(fd, &op->ident, &s) == 0 && s.ours &&
+                    s.mnt_id == op->mnt_id
+                ? umount_fd(a->procfd, fd, op->ident.is_dir) : 1;
+    close(fd);
+    if (r <= 0)
+      return r;
+  }
   op->stage = STAGE_RESOLVE;
   if (op->mnt_id) {
+    int r = root_in(a); /* statmount names mount points from our root */
+    if (r < 0)
+      return r;
     char where[PATH_MAX];
     for (int tries = 0; tries < 10; tries++) {
-      int r = mount_point_of(op->mnt_id, where, sizeof(where));
+      r = mount_point_of(op->mnt_id, where, sizeof(where));
       if (r < 0)
         break; /* gone, or no statmount: the path decides */
       op->stage = STAGE_UMOUNT;
@@ -488,10 +542,7 @@ static int do_detach(const child_args *a, sp_ctr_op *op) {
 static int child_main(void *arg) {
   child_args *a = arg;
   sp_fault_child(true);
-  /* Our root becomes exactly the root we resolve in (the container init's),
-   * so the kernel names our fds as the container sees them. */
-  if (setns(a->t->pidfd, CLONE_NEWNS) < 0 || fchdir(a->t->rootfd) < 0 ||
-      chroot(".") < 0) {
+  if (setns(a->t->pidfd, CLONE_NEWNS) < 0) {
     a->ops[0].stage = STAGE_SETNS;
     a->ops[0].result = -errno;
     child_exit(a, 1);
@@ -555,8 +606,16 @@ int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n, sp_error *err) {
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid_t pid = clone(child_main, stack + stack_size,
-                    CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
+  /* The child shares the fd table (CLONE_FILES): no copy of the engine's
+   * table at clone and no close of every copy at exit, a cost that grows
+   * with the engine's open fds; the child closes what it opens, and
+   * setns(CLONE_NEWNS) and chroot need only its own fs_struct.  No exit
+   * signal: __WALL reaps it, no SIGCHLD is queued behind the blocked mask
+   * for the engine (nor can an engine's waitpid(-1) without __WALL take
+   * it).  Under valgrind (a fork there) as before. */
+  int flags = CLONE_VM | CLONE_VFORK |
+              (under_valgrind() ? SIGCHLD : CLONE_FILES);
+  pid_t pid = clone(child_main, stack + stack_size, flags, &a);
   int clone_errno = errno;
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   int status = 0;

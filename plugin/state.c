@@ -264,6 +264,16 @@ static char *put_string(char *o, const char *s) {
   return o;
 }
 
+/* Append s, known to need no escaping (a hex hash, an options string from
+ * a fixed table), as a JSON string: no byte-by-byte scan. */
+static char *put_plain(char *o, const char *s, size_t len) {
+  *o++ = '"';
+  memcpy(o, s, len);
+  o += len;
+  *o++ = '"';
+  return o;
+}
+
 /* The text between the values, plain and pretty (json-c's two-space
  * indentation), with their lengths known at compile time. */
 typedef struct glue {
@@ -317,9 +327,10 @@ int sp_state_to_json(const sp_state *st, const char *id, bool pretty,
     o = put_glue(o, &g[G_CTR]);
     o = put_string(o, b->ctr);
     o = put_glue(o, &g[G_OPTS]);
-    o = put_string(o, sp_opts_string(&b->opts));
+    const char *opts = sp_opts_string(&b->opts);
+    o = put_plain(o, opts, strlen(opts));
     o = put_glue(o, &g[G_HASH]);
-    o = put_string(o, b->hash);
+    o = put_plain(o, b->hash, strlen(b->hash));
     if (b->mnt_id) {
       o = put_glue(o, &g[G_MNT]);
       o += sprintf(o, "%llu", (unsigned long long)b->mnt_id);
@@ -440,15 +451,21 @@ static int write_file(int dirfd, const char *id, const char *ext,
   /* The temp name is per container and we hold the container's lock, so a
    * fixed name is safe and a crash leaves at most one stale temp file. */
   /* A temp file left by a crash keeps its mode and links under O_TRUNC:
-   * start from a new inode, so the state is always 0600 and a stale hard
-   * link to another file is never written through. */
-  if (unlinkat(dirfd, tmp, 0) < 0 && errno != ENOENT)
-    return sp_fail_errno(err, -errno, "cannot remove stale %s", tmp);
-  _cleanup_close_ int fd =
-      SP_SYS(SP_F_WRITE, openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
-                                            O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (fd < 0)
-    return sp_fail_errno(err, -errno, "cannot create %s", tmp);
+   * always start from a new inode (O_EXCL), so the state is always 0600
+   * and a stale hard link to another file is never written through.  A
+   * stale one (EEXIST) is unlinked and the create tried again; the usual
+   * case pays no unlink of a missing name (~1.7 us, a locked lookup). */
+  _cleanup_close_ int fd = -1;
+  for (int tries = 0;; tries++) {
+    fd = SP_SYS(SP_F_WRITE, openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+                                              O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (fd >= 0)
+      break;
+    if (errno != EEXIST || tries == 1)
+      return sp_fail_errno(err, -errno, "cannot create %s", tmp);
+    if (unlinkat(dirfd, tmp, 0) < 0 && errno != ENOENT)
+      return sp_fail_errno(err, -errno, "cannot remove stale %s", tmp);
+  }
   size_t len = strlen(text);
   text[len] = '\n';
   if ((r = write_all(fd, text, len + 1, -1)) < 0 ||

@@ -30,7 +30,15 @@ typedef struct entry {
 struct sp_state_cache {
   pthread_mutex_t lock;
   entry *bucket[BUCKETS];
+  sp_state_check_fn check;
+  void *check_arg;
 };
+
+void sp_state_cache_set_check(sp_state_cache *c, sp_state_check_fn fn,
+                              void *arg) {
+  c->check = fn;
+  c->check_arg = arg;
+}
 
 /* The identity of the file name names in dirfd (or of dirfd itself, name
  * "" and AT_EMPTY_PATH); false when it cannot be told (no such file, or a
@@ -164,6 +172,8 @@ int sp_state_load_cached(sp_state_cache *c, int dirfd, const char *id,
     }
   }
   int r = sp_state_load(dirfd, id, st, exists, err);
+  if (r == 0 && *exists && c->check)
+    r = c->check(st, id, c->check_arg, err);
   if (r < 0 || !*exists) {
     sp_state_cache_forget(c, id);
     return r;

@@ -19,7 +19,20 @@ typedef struct sp_state_cache sp_state_cache;
 int sp_state_cache_new(sp_state_cache **out, sp_error *err) SP_HIDDEN;
 void sp_state_cache_free(sp_state_cache *c) SP_HIDDEN;
 
-/* sp_state_load, answered from the cache when the file is unchanged. */
+/* Rules a state read from disk must pass before it is used or remembered
+ * (the host-path rules, lifecycle.c), with the message of the first entry
+ * that breaks them; NULL: none.  A state answered from the cache is one
+ * that passed them when it was read, or one the plugin wrote from entries
+ * that each passed them (loaded, or checked as given before anything was
+ * opened): the same bytes under the same rules, so they are not run again
+ * on every call (~1.5 us at 20 paths). */
+typedef int (*sp_state_check_fn)(const sp_state *st, const char *id,
+                                 void *arg, sp_error *err);
+void sp_state_cache_set_check(sp_state_cache *c, sp_state_check_fn fn,
+                              void *arg) SP_HIDDEN;
+
+/* sp_state_load, answered from the cache when the file is unchanged; a
+ * state read from disk is checked (sp_state_cache_set_check) first. */
 int sp_state_load_cached(sp_state_cache *c, int dirfd, const char *id,
                          sp_state *st, bool *exists,
                          sp_error *err) SP_HIDDEN;
