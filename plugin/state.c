@@ -350,15 +350,10 @@ static int state_name(char *buf, size_t sz, const char *id, const char *ext) {
 
 int sp_state_load(int dirfd, const char *id, sp_state *st, bool *exists,
                   sp_error *err) {
-  return sp_state_load_file(dirfd, id, SP_STATE_EXT, st, exists, err);
-}
-
-int sp_state_load_file(int dirfd, const char *id, const char *ext,
-                       sp_state *st, bool *exists, sp_error *err) {
   char name[SP_ID_MAX + 16];
   *st = (sp_state){0};
   *exists = false;
-  if (state_name(name, sizeof(name), id, ext) < 0)
+  if (state_name(name, sizeof(name), id, "json") < 0)
     return sp_fail(err, -ENAMETOOLONG, "container id too long");
   _cleanup_close_ int fd =
       openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -417,36 +412,20 @@ static int write_all(int fd, const char *s, size_t len, off_t off) {
   return 0;
 }
 
-static int write_file(int dirfd, const char *id, const char *ext,
-                      const sp_state *st, bool durable, int *keep_fd,
-                      sp_error *err);
-
 int sp_state_save(int dirfd, const char *id, const sp_state *st,
                   sp_error *err) {
-  return write_file(dirfd, id, SP_STATE_EXT, st, true, NULL, err);
+  return sp_state_save_fd(dirfd, id, st, NULL, err);
 }
 
 int sp_state_save_fd(int dirfd, const char *id, const sp_state *st,
-                     int *fd, sp_error *err) {
-  return write_file(dirfd, id, SP_STATE_EXT, st, true, fd, err);
-}
-
-int sp_state_write_file(int dirfd, const char *id, const char *ext,
-                        const sp_state *st, bool durable, sp_error *err) {
-  return write_file(dirfd, id, ext, st, durable, NULL, err);
-}
-
-static int write_file(int dirfd, const char *id, const char *ext,
-                      const sp_state *st, bool durable, int *keep_fd,
-                      sp_error *err) {
+                     int *keep_fd, sp_error *err) {
   _cleanup_free_ char *text = NULL;
   int r = sp_state_to_json(st, id, true, &text, err);
   if (r < 0)
     return r;
-  char name[SP_ID_MAX + 16], tmp[SP_ID_MAX + 24], tmpext[16];
-  snprintf(tmpext, sizeof(tmpext), "%s.tmp", ext);
-  if (state_name(name, sizeof(name), id, ext) < 0 ||
-      state_name(tmp, sizeof(tmp), id, tmpext) < 0)
+  char name[SP_ID_MAX + 16], tmp[SP_ID_MAX + 24];
+  if (state_name(name, sizeof(name), id, "json") < 0 ||
+      state_name(tmp, sizeof(tmp), id, "json.tmp") < 0)
     return sp_fail(err, -ENAMETOOLONG, "container id too long");
   /* The temp name is per container and we hold the container's lock, so a
    * fixed name is safe and a crash leaves at most one stale temp file. */
@@ -469,7 +448,7 @@ static int write_file(int dirfd, const char *id, const char *ext,
   size_t len = strlen(text);
   text[len] = '\n';
   if ((r = write_all(fd, text, len + 1, -1)) < 0 ||
-      (durable && SP_SYS(SP_F_WRITE, fsync(fd)) < 0 && (r = -errno))) {
+      (SP_SYS(SP_F_WRITE, fsync(fd)) < 0 && (r = -errno))) {
     unlinkat(dirfd, tmp, 0);
     return sp_fail_errno(err, r, "cannot write %s", tmp);
   }
@@ -478,7 +457,7 @@ static int write_file(int dirfd, const char *id, const char *ext,
     unlinkat(dirfd, tmp, 0);
     return sp_fail_errno(err, r, "cannot rename %s to %s", tmp, name);
   }
-  if (durable && fsync(dirfd) < 0)
+  if (fsync(dirfd) < 0)
     return sp_fail_errno(err, -errno, "cannot fsync the state dir");
   if (keep_fd)
     *keep_fd = TAKE_FD(fd);
@@ -486,17 +465,12 @@ static int write_file(int dirfd, const char *id, const char *ext,
 }
 
 int sp_state_unlink(int dirfd, const char *id, sp_error *err) {
-  return sp_state_unlink_file(dirfd, id, SP_STATE_EXT, true, err);
-}
-
-int sp_state_unlink_file(int dirfd, const char *id, const char *ext,
-                         bool durable, sp_error *err) {
   char name[SP_ID_MAX + 16];
-  if (state_name(name, sizeof(name), id, ext) < 0)
+  if (state_name(name, sizeof(name), id, "json") < 0)
     return sp_fail(err, -ENAMETOOLONG, "container id too long");
   if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
     return sp_fail_errno(err, -errno, "cannot remove %s", name);
-  if (durable && fsync(dirfd) < 0)
+  if (fsync(dirfd) < 0)
     return sp_fail_errno(err, -errno, "cannot fsync the state dir");
   return 0;
 }

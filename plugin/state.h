@@ -34,23 +34,12 @@ int sp_state_load(int dirfd, const char *id, sp_state *st, bool *exists,
 /* Write atomically: temp file 0600, fsync, rename, fsync dir. */
 int sp_state_save(int dirfd, const char *id, const sp_state *st,
                   sp_error *err) SP_HIDDEN;
-/* The same, handing back the written file's fd (renamed into place; the
- * caller closes it), so the caller can tell its identity without another
- * lookup of the name. */
+/* The same, handing back the written file's fd in *keep_fd unless NULL
+ * (renamed into place; the caller closes it), so the caller can tell its
+ * identity without another lookup of the name. */
 int sp_state_save_fd(int dirfd, const char *id, const sp_state *st,
-                     int *fd, sp_error *err) SP_HIDDEN;
+                     int *keep_fd, sp_error *err) SP_HIDDEN;
 int sp_state_unlink(int dirfd, const char *id, sp_error *err) SP_HIDDEN;
-
-/* The same for any file <id>.<ext> of the state format; durable=false
- * skips the fsyncs. */
-#define SP_STATE_EXT "json"
-int sp_state_load_file(int dirfd, const char *id, const char *ext,
-                       sp_state *st, bool *exists, sp_error *err) SP_HIDDEN;
-int sp_state_write_file(int dirfd, const char *id, const char *ext,
-                        const sp_state *st, bool durable,
-                        sp_error *err) SP_HIDDEN;
-int sp_state_unlink_file(int dirfd, const char *id, const char *ext,
-                         bool durable, sp_error *err) SP_HIDDEN;
 
 /* The intent of an add or remove: the paths it is about to touch, kept
  * in the (held) lock file.  It only has to outlive the process, not the
