@@ -214,6 +214,23 @@ void sim_ctr_stop(sim_ctr *c) {
   c->running = false;
 }
 
+/* Become a process of the container: its mount namespace (by pidfd) and
+ * its root (the init's, through /proc/PID/root opened before the switch;
+ * after setns the root is the namespace's, which is the container's only
+ * when the sim itself runs at the root of its namespace). */
+static int enter(const sim_ctr *c) {
+  char p[64];
+  snprintf(p, sizeof(p), "/proc/%d/root", c->pid);
+  int root = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root < 0)
+    return -errno;
+  int r = setns(c->pidfd, CLONE_NEWNS) < 0 || fchdir(root) < 0 ||
+                  chroot(".") < 0 || chdir("/") < 0
+              ? -errno : 0;
+  close(root);
+  return r;
+}
+
 /* Run fn inside the container's mount namespace in a forked child; the
  * result comes back through a pipe. */
 typedef int (*inside_fn)(const char *path, const void *arg, void *out,
@@ -232,9 +249,7 @@ static int run_inside(const sim_ctr *c, inside_fn fn, const char *path,
     return -errno;
   if (pid == 0) {
     close(p[0]);
-    int r = setns(c->pidfd, CLONE_NEWNS) < 0 ? -errno : 0;
-    if (r == 0 && chdir("/") < 0)
-      r = -errno;
+    int r = enter(c);
     if (r == 0)
       r = fn(path, arg, out, outsz);
     if (write(p[1], &r, sizeof(r)) != sizeof(r) ||
@@ -399,7 +414,7 @@ int sim_ctr_flip_start(sim_ctr *c, const char *a, const char *b) {
   if (pid == 0) {
     close(p[0]);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    int r = setns(c->pidfd, CLONE_NEWNS) < 0 || chdir("/") < 0 ? -errno : 0;
+    int r = enter(c);
     /* Prove one swap works before reporting ready. */
     if (r == 0 && renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) < 0)
       r = -errno;
