@@ -566,6 +566,12 @@ int sp_state_lock(int dirfd, const char *id, int *lockfd, off_t *intent_len,
     if (fstat(fd, &a) < 0)
       return sp_fail_errno(err, -errno, "cannot stat lock file %s", name);
     if (a.st_nlink > 0) {
+      if (!S_ISREG(a.st_mode))
+        return sp_fail(err, -EINVAL, "lock file %s is not a regular file",
+                       name);
+      /* One left with another mode (by hand, an older build) gets ours. */
+      if ((a.st_mode & 07777) != 0600 && fchmod(fd, 0600) < 0)
+        return sp_fail_errno(err, -errno, "cannot chmod lock file %s", name);
       if (intent_len)
         *intent_len = a.st_size;
       *lockfd = TAKE_FD(fd);
