@@ -266,6 +266,26 @@ static int recover(line_ctx *l, bool add, const char *id, char **specs,
   return rc;
 }
 
+/* "add|remove ID SPEC..." from token 2 on, and the specs that undo it (to
+ * return to the start after each point: ctr paths, or the full entries as
+ * listed before). */
+typedef struct walk_op {
+  bool add;
+  const char *id;
+  char **specs, **undo;
+  size_t n;
+} walk_op;
+
+static int walk_op_of(line_ctx *l, walk_op *w) {
+  w->add = !strcmp(l->tok[2], "add");
+  w->id = l->tok[3];
+  w->specs = &l->tok[4];
+  w->n = (size_t)l->ntok - 4;
+  w->undo = w->add ? ctr_specs(w->specs, w->n, true)
+                   : readd_specs(l, w->id, w->specs, w->n);
+  return w->undo ? 0 : 1;
+}
+
 static long elapsed_us(const struct timespec *a, const struct timespec *b) {
   return (b->tv_sec - a->tv_sec) * 1000000L + (b->tv_nsec - a->tv_nsec) / 1000;
 }
@@ -306,13 +326,13 @@ int step_kill_walk(line_ctx *l) {
   if (need_plugin(l))
     return 1;
   int rounds = atoi(l->tok[1]);
-  bool add = !strcmp(l->tok[2], "add");
-  const char *id = l->tok[3];
-  char **specs = &l->tok[4];
-  size_t n = (size_t)l->ntok - 4;
-  char **undo = add ? ctr_specs(specs, n, true) : readd_specs(l, id, specs, n);
-  if (!undo)
+  walk_op w;
+  if (walk_op_of(l, &w))
     return 1;
+  bool add = w.add;
+  const char *id = w.id;
+  char **specs = w.specs, **undo = w.undo;
+  size_t n = w.n;
   /* How long a forked engine takes to do the operation, to spread the
    * kills over its whole life. */
   struct timespec t0, t1;
@@ -377,14 +397,14 @@ int step_fault_walk(line_ctx *l) {
     return fail(l, "usage: fault-walk fail|crash add|remove ID SPEC...");
   if (need_plugin(l))
     return 1;
-  bool crash = !strcmp(l->tok[1], "crash"), add = !strcmp(l->tok[2], "add");
-  const char *id = l->tok[3];
-  char **specs = &l->tok[4];
-  size_t n = (size_t)l->ntok - 4;
-  /* What undoes the operation, to return to the start after each point. */
-  char **undo = add ? ctr_specs(specs, n, true) : readd_specs(l, id, specs, n);
-  if (!undo)
+  bool crash = !strcmp(l->tok[1], "crash");
+  walk_op w;
+  if (walk_op_of(l, &w))
     return 1;
+  bool add = w.add;
+  const char *id = w.id;
+  char **specs = w.specs, **undo = w.undo;
+  size_t n = w.n;
   int rc = 0;
   long point;
   for (point = 1; point < 2000 && rc == 0; point++) {
