@@ -293,13 +293,24 @@ sim_ctr *find_ctr(sim *s, const char *id, size_t *idx) {
   return NULL;
 }
 
+/* Whether the engine hands the plugin a pidfd with the pid ('engine-pidfd
+ * on|off'); an engine without pidfds passes the pid alone. */
+static bool pass_pidfd = true;
+
 struct sharedpath_container ctr_of(const char *id, const sim_ctr *c) {
   return (struct sharedpath_container){
       .size = sizeof(struct sharedpath_container),
       .id = id,
       .pid = c && c->running ? c->pid : 0,
-      .pidfd = c && c->running ? c->pidfd : -1,
+      .pidfd = c && c->running && pass_pidfd ? c->pidfd : -1,
   };
+}
+
+static int step_engine_pidfd(line_ctx *l) {
+  if (l->ntok != 2 || (strcmp(l->tok[1], "on") && strcmp(l->tok[1], "off")))
+    return fail(l, "usage: engine-pidfd on|off");
+  pass_pidfd = !strcmp(l->tok[1], "on");
+  return 0;
 }
 
 int need_plugin(line_ctx *l) {
@@ -934,6 +945,7 @@ static const struct {
     {"kill-walk", step_kill_walk},
     {"ctr-symlink", step_ctr_fs},  {"ctr-mkdir", step_ctr_fs},
     {"ctr-mount", step_ctr_fs},    {"ctr-rename", step_ctr_fs},
+    {"engine-pidfd", step_engine_pidfd},
     {"ctr-flip", step_ctr_flip},
     {"ctr-flip-stop", step_ctr_flip_stop},
     {"host-symlink", step_host_fs}, {"host-chmod", step_host_fs},
