@@ -241,6 +241,8 @@ int sp_create(sp_ctx *ctx, const char *id, const char *spec, char **out,
                                              ctx->state_dirfd, id, &l.st,
                                              err)) < 0)
     return r;
+  if (l.exists)
+    sp_state_cache_give_back(ctx->state_cache, id, &l.st);
   sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: created %s", id, source);
   *out = TAKE_PTR(edited);
   return 0;
@@ -499,8 +501,10 @@ int sp_start(sp_ctx *ctx, const struct sharedpath_container *c,
     return r;
   if ((r = sp_container_dirs_create(ctx, c->id, err)) < 0)
     return r;
-  if (l.st.n == 0)
+  if (l.st.n == 0) {
+    sp_state_cache_give_back(ctx->state_cache, c->id, &l.st);
     return 0;
+  }
   _cleanup_free_ bool *created = calloc(l.st.n, sizeof(bool));
   _cleanup_free_ sp_ident *idents = calloc(l.st.n, sizeof(sp_ident));
   if (!created || !idents)
@@ -540,7 +544,11 @@ int sp_stop(sp_ctx *ctx, const struct sharedpath_container *c,
   stopped.pid = 0;
   stopped.pidfd = -1;
   _cleanup_locked_ locked l;
-  return begin(ctx, &stopped, &l, err);
+  if ((r = begin(ctx, &stopped, &l, err)) < 0)
+    return r;
+  /* Unchanged (a recovery that changed it saved it): back to the cache. */
+  sp_state_cache_give_back(ctx->state_cache, c->id, &l.st);
+  return 0;
 }
 
 /* Parse and check a batch against itself. */
@@ -790,7 +798,9 @@ int sp_list(sp_ctx *ctx, const char *id, char **out, sp_error *err) {
   if (!l.exists)
     return sp_fail(err, -ENOENT, "container '%s' is unknown", id);
   /* The state is the truth even mid-recovery: it is saved after mounts. */
-  return sp_state_to_json(&l.st, id, false, out, err);
+  r = sp_state_to_json(&l.st, id, false, out, err);
+  sp_state_cache_give_back(ctx->state_cache, id, &l.st);
+  return r;
 }
 
 int sp_delete(sp_ctx *ctx, const struct sharedpath_container *c,

@@ -293,6 +293,18 @@ static const glue glues[2][G_N] = {
      GLUE(",\n      \"mount_id\":"), GLUE("\n    }"), GLUE("\n  ]\n}")},
 };
 
+/* A decimal number, as "%llu" prints it, without printf. */
+static char *put_u64(char *o, uint64_t v) {
+  char d[20];
+  int n = 0;
+  do
+    d[n++] = (char)('0' + v % 10);
+  while (v /= 10);
+  while (n)
+    *o++ = d[--n];
+  return o;
+}
+
 static char *put_glue(char *o, const glue *g) {
   memcpy(o, g->s, g->n);
   return o + g->n;
@@ -309,9 +321,12 @@ int sp_state_to_json(const sp_state *st, const char *id, bool pretty,
   /* Worst case: every byte of a string escaped to 6; 128 per line of
    * punctuation, keys and indentation. */
   size_t cap = 6 * strlen(id) + 256;
+  /* Per path: the two escaped strings, and 256 for the hash (64), the
+   * options (at most 16), a mount id (at most 20 digits), quotes and the
+   * glue (99 at most).  Kept small: a request above the small bins makes
+   * malloc consolidate its fast bins first. */
   for (size_t i = 0; i < st->n; i++)
-    cap += 6 * (strlen(st->paths[i].host) + strlen(st->paths[i].ctr)) +
-           SP_HASH_HEX_LEN + 8 * 128;
+    cap += 6 * (strlen(st->paths[i].host) + strlen(st->paths[i].ctr)) + 256;
   char *text = malloc(cap), *o = text;
   if (!text)
     return sp_fail(err, -ENOMEM, "out of memory");
@@ -333,7 +348,7 @@ int sp_state_to_json(const sp_state *st, const char *id, bool pretty,
     o = put_plain(o, b->hash, strlen(b->hash));
     if (b->mnt_id) {
       o = put_glue(o, &g[G_MNT]);
-      o += sprintf(o, "%llu", (unsigned long long)b->mnt_id);
+      o = put_u64(o, b->mnt_id);
     }
     o = put_glue(o, &g[G_END]);
   }

@@ -32,7 +32,10 @@ void sp_state_cache_set_check(sp_state_cache *c, sp_state_check_fn fn,
                               void *arg) SP_HIDDEN;
 
 /* sp_state_load, answered from the cache when the file is unchanged; a
- * state read from disk is checked (sp_state_cache_set_check) first. */
+ * state read from disk is checked (sp_state_cache_set_check) first.  A
+ * state answered from the cache is handed over, not copied: until the
+ * caller saves (sp_state_save_cached) or gives it back unchanged
+ * (sp_state_cache_give_back), the next load of id reads the file again. */
 int sp_state_load_cached(sp_state_cache *c, int dirfd, const char *id,
                          sp_state *st, bool *exists,
                          sp_error *err) SP_HIDDEN;
@@ -41,6 +44,12 @@ int sp_state_load_cached(sp_state_cache *c, int dirfd, const char *id,
  * it as the last use of st. */
 int sp_state_save_cached(sp_state_cache *c, int dirfd, const char *id,
                          sp_state *st, sp_error *err) SP_HIDDEN;
+/* Give back a state sp_state_load_cached handed over, unchanged since
+ * (the caller still holding the lock); *st is left empty.  When the cache
+ * no longer waits for it (it was not from the cache, or a save or a
+ * forget came in between), it is freed. */
+void sp_state_cache_give_back(sp_state_cache *c, const char *id,
+                              sp_state *st) SP_HIDDEN;
 /* Drop what is known about id (after its state file is removed). */
 void sp_state_cache_forget(sp_state_cache *c, const char *id) SP_HIDDEN;
 #endif
