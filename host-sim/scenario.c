@@ -15,7 +15,9 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <grp.h>
 #include <sys/statfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sim.h"
@@ -86,8 +88,11 @@ int sim_setup(sim *s, char *msg, size_t msgsz) {
     snprintf(msg, msgsz, "mkdtemp: %s", strerror(errno));
     return -errno;
   }
+  /* Traversable by everyone, like / and /var: what keeps other users out
+   * of the shared root and the state dir must be the plugin's own modes
+   * (expect unreadable-by). */
   if (mount("sharedpath-sim", s->tmp, "tmpfs", MS_NOSUID | MS_NODEV,
-            "mode=0700") < 0) {
+            "mode=0755") < 0) {
     snprintf(msg, msgsz, "mount tmpfs on %s: %s", s->tmp, strerror(errno));
     rmdir(s->tmp);
     s->tmp[0] = '\0';
@@ -101,7 +106,7 @@ int sim_setup(sim *s, char *msg, size_t msgsz) {
   char real[PATH_MAX], link[PATH_MAX];
   snprintf(real, sizeof(real), "%s/state-real", s->tmp);
   snprintf(link, sizeof(link), "%s/state-link", s->tmp);
-  if (mkdir(real, 0700) < 0 || symlink("state-real", link) < 0) {
+  if (mkdir(real, 0755) < 0 || symlink("state-real", link) < 0) {
     snprintf(msg, msgsz, "cannot create %s: %s", link, strerror(errno));
     return -EIO;
   }
@@ -867,12 +872,116 @@ static int world_writable(const char *path, const struct stat *sb, int type,
   return 0;
 }
 
+/* Paths at and below a dir, as root sees them (binds crossed: their
+ * content is what must not leak), for readable_by. */
+static char **walked;
+static size_t nwalked, capwalked;
+static int collect(const char *path, const struct stat *sb, int type,
+                   struct FTW *ftw) {
+  (void)sb, (void)type, (void)ftw;
+  if (nwalked == capwalked) {
+    size_t cap = capwalked ? 2 * capwalked : 64;
+    char **p = realloc(walked, cap * sizeof(*p));
+    if (!p)
+      return -1;
+    walked = p, capwalked = cap;
+  }
+  return (walked[nwalked] = strdup(path)) ? (nwalked++, 0) : -1;
+}
+
+static void walked_free(void) {
+  for (size_t i = 0; i < nwalked; i++)
+    free(walked[i]);
+  free(walked);
+  walked = NULL, nwalked = capwalked = 0;
+}
+
+/* As uid (and gid uid, no supplementary groups), in a forked child: the
+ * index of the first of paths that opens for reading (a dir: and lists),
+ * or -1 when none does.  -2 when the child could not run. */
+static long first_readable_by(uid_t uid, char **paths, size_t n) {
+  int fds[2];
+  if (pipe(fds) < 0)
+    return -2;
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]), close(fds[1]);
+    return -2;
+  }
+  if (pid == 0) {
+    close(fds[0]);
+    long found = -1;
+    if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
+        setresuid(uid, uid, uid) < 0)
+      _exit(2);
+    for (size_t i = 0; i < n && found < 0; i++) {
+      int fd = open(paths[i], O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+      if (fd < 0)
+        continue;
+      struct stat sb;
+      if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        DIR *d = fdopendir(fd);
+        if (d && readdir(d))
+          found = (long)i;
+        if (d)
+          closedir(d);
+        else
+          close(fd);
+      } else {
+        char c;
+        if (read(fd, &c, 1) >= 0)
+          found = (long)i;
+        close(fd);
+      }
+    }
+    _exit(write(fds[1], &found, sizeof(found)) == sizeof(found) ? 0 : 2);
+  }
+  close(fds[1]);
+  long found = -2;
+  if (read(fds[0], &found, sizeof(found)) != sizeof(found))
+    found = -2;
+  close(fds[0]);
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? found : -2;
+}
+
+/* expect readable-by UID PATH: PATH opens for reading as UID (the control
+ * that shows the other can fail).  expect unreadable-by UID PATH: neither
+ * PATH nor anything below it (as root sees it) does. */
+static int expect_readable_by(line_ctx *l, bool want) {
+  char *end;
+  unsigned long uid = strtoul(l->tok[2], &end, 10);
+  if (*end || end == l->tok[2] || uid == 0)
+    return fail(l, "usage: expect %sreadable-by UID PATH (UID not 0)",
+                want ? "" : "un");
+  const char *path = l->tok[3];
+  if (want) {
+    char *one[] = {(char *)path};
+    long r = first_readable_by((uid_t)uid, one, 1);
+    return r == 0 ? 0 : fail(l, "uid %lu cannot read %s%s", uid, path,
+                             r == -2 ? " (the check did not run)" : "");
+  }
+  if (nftw(path, collect, 16, FTW_PHYS) < 0) {
+    walked_free();
+    return fail(l, "cannot walk %s: %s", path, strerror(errno));
+  }
+  long r = first_readable_by((uid_t)uid, walked, nwalked);
+  int rc = r == -1 ? 0
+           : r == -2 ? fail(l, "the check as uid %lu did not run", uid)
+                     : fail(l, "uid %lu can read %s", uid, walked[r]);
+  walked_free();
+  return rc;
+}
+
 static int expect_host(line_ctx *l) {
   sim *s = l->s;
   const char *what = l->tok[1];
   static const char *const ours[] = {"unchanged", "host-unmounted",
                                      "mounts-only-below", "mode",
-                                     "no-world-writable", "tmpfs-size"};
+                                     "no-world-writable", "tmpfs-size",
+                                     "readable-by", "unreadable-by"};
   size_t k;
   for (k = 0; k < sizeof(ours) / sizeof(ours[0]); k++)
     if (!strcmp(what, ours[k]))
@@ -882,6 +991,9 @@ static int expect_host(line_ctx *l) {
   if (!strcmp(what, "unchanged"))
     return l->ntok == 2 ? expect_unchanged(l) : fail(l, "usage: expect "
                                                      "unchanged");
+  if (!strcmp(what, "readable-by") || !strcmp(what, "unreadable-by"))
+    return l->ntok == 4 ? expect_readable_by(l, what[0] == 'r')
+                        : fail(l, "usage: expect [un]readable-by UID PATH");
   if (l->ntok != 3 && !(l->ntok == 4 && (!strcmp(what, "mode") ||
                                          !strcmp(what, "tmpfs-size"))))
     return fail(l, "usage: expect host-unmounted PATH | mounts-only-below "

@@ -11,7 +11,7 @@
 
 typedef struct sp_ctx {
   char root[PATH_MAX];      /* shared root, e.g. /.sharedpath */
-  char master[PATH_MAX];    /* <root>/master: tmpfs, 0711, shared */
+  char master[PATH_MAX];    /* <root>/master: tmpfs, 0700, shared */
   char midpath[PATH_MAX];   /* <root>/midpath: staging binds, 0700 */
   char state_dir[PATH_MAX];
   int state_dirfd;

@@ -105,7 +105,7 @@ int sp_ctx_new(const struct sharedpath_host *host, sp_ctx **out,
     sp_state_cache_set_check(ctx->state_cache, check_host_paths, ctx);
   if (r < 0 ||
       (r = sp_mkdir_p(ctx->state_dir, 0700, err)) < 0 ||
-      (r = sp_mkdir_p(ctx->root, 0711, err)) < 0 ||
+      (r = sp_mkdir_p(ctx->root, SP_ROOT_MODE, err)) < 0 ||
       (r = real_dir(ctx->state_dir, "state dir", err)) < 0 ||
       (r = real_dir(ctx->root, "shared root", err)) < 0)
     goto fail;

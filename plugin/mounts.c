@@ -59,9 +59,53 @@ static int mkdir_mode(const char *path, mode_t mode, sp_error *err) {
   return 0;
 }
 
+/* Everything under the shared root is root's alone (SP_ROOT_MODE): a
+ * bind under master/<id> shows the host path without its parents, so a
+ * host user who could traverse to it would pass any 0700 parent of the
+ * host path.  Nobody but root needs to: the engine and the plugin run as
+ * root, runc opens bind sources as root even for a user-namespaced
+ * container, and inside the container each path is used at its target.
+ * Earlier versions left master and master/<id> 0711: a master tmpfs that
+ * is already mounted gets its modes corrected here, the dirs of running
+ * containers included. */
+static int master_modes_fix(const char *master, sp_error *err) {
+  _cleanup_close_ int fd = open(master, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
+                                            O_NOFOLLOW);
+  if (fd < 0)
+    return sp_fail_errno(err, -errno, "cannot open %s", master);
+  struct stat sb;
+  if (fstat(fd, &sb) < 0)
+    return sp_fail_errno(err, -errno, "cannot stat %s", master);
+  if ((sb.st_mode & 07777) != SP_ROOT_MODE && fchmod(fd, SP_ROOT_MODE) < 0)
+    return sp_fail_errno(err, -errno, "cannot chmod %s", master);
+  int dfd = dup(fd);
+  DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+  if (!d) {
+    if (dfd >= 0)
+      close(dfd);
+    return sp_fail_errno(err, -errno, "cannot read %s", master);
+  }
+  int r = 0;
+  struct dirent *de;
+  while (r == 0 && (de = readdir(d))) {
+    if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+      continue;
+    if (fstatat(fd, de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+        !S_ISDIR(sb.st_mode) || (sb.st_mode & 07777) == SP_ROOT_MODE)
+      continue;
+    _cleanup_close_ int sub = openat(fd, de->d_name, O_RDONLY | O_DIRECTORY |
+                                                        O_CLOEXEC | O_NOFOLLOW);
+    if (sub < 0 || fchmod(sub, SP_ROOT_MODE) < 0)
+      r = sp_fail_errno(err, -errno, "cannot chmod %s/%s", master,
+                        de->d_name);
+  }
+  closedir(d);
+  return r;
+}
+
 int sp_master_prepare(const sp_ctx *ctx, sp_error *err) {
   int r;
-  if ((r = mkdir_mode(ctx->root, 0711, err)) < 0)
+  if ((r = mkdir_mode(ctx->root, SP_ROOT_MODE, err)) < 0)
     return r;
   _cleanup_close_ int rootfd = open(ctx->root, O_RDONLY | O_DIRECTORY |
                                                    O_CLOEXEC | O_NOFOLLOW);
@@ -79,6 +123,8 @@ int sp_master_prepare(const sp_ctx *ctx, sp_error *err) {
     if (sf.f_type != TMPFS_MAGIC)
       return sp_fail(err, -EINVAL, "%s is mounted but is not a tmpfs; "
                      "unmount it or choose another shared root", ctx->master);
+    if ((r = master_modes_fix(ctx->master, err)) < 0)
+      return r;
   } else {
     if (r != 0 && r != -ENOENT)
       return sp_fail_errno(err, r, "cannot inspect %s", ctx->master);
@@ -91,10 +137,10 @@ int sp_master_prepare(const sp_ctx *ctx, sp_error *err) {
     }
     if (mount(NULL, ctx->root, NULL, MS_PRIVATE, NULL) < 0)
       return sp_fail_errno(err, -errno, "cannot make %s private", ctx->root);
-    if ((r = mkdir_mode(ctx->master, 0711, err)) < 0)
+    if ((r = mkdir_mode(ctx->master, SP_ROOT_MODE, err)) < 0)
       return r;
     char data[64];
-    snprintf(data, sizeof(data), "mode=0711,size=%llu",
+    snprintf(data, sizeof(data), "mode=%o,size=%llu", SP_ROOT_MODE,
              (unsigned long long)ctx->tmpfs_size);
     if (mount("sharedpath", ctx->master, "tmpfs",
               MS_NOSUID | MS_NODEV | MS_NOEXEC, data) < 0)
@@ -103,7 +149,7 @@ int sp_master_prepare(const sp_ctx *ctx, sp_error *err) {
   }
   if (mount(NULL, ctx->master, NULL, MS_SHARED, NULL) < 0)
     return sp_fail_errno(err, -errno, "cannot make %s shared", ctx->master);
-  return mkdir_mode(ctx->midpath, 0700, err);
+  return mkdir_mode(ctx->midpath, SP_ROOT_MODE, err);
 }
 
 int sp_container_dirs_create(const sp_ctx *ctx, const char *id,
@@ -112,8 +158,8 @@ int sp_container_dirs_create(const sp_ctx *ctx, const char *id,
   PATHF(m, err, "%s/%s", ctx->master, id);
   PATHF(mid, err, "%s/%s", ctx->midpath, id);
   int r;
-  if ((r = mkdir_mode(m, 0711, err)) < 0 ||
-      (r = mkdir_mode(mid, 0700, err)) < 0)
+  if ((r = mkdir_mode(m, SP_ROOT_MODE, err)) < 0 ||
+      (r = mkdir_mode(mid, SP_ROOT_MODE, err)) < 0)
     return r;
   if ((r = sp_is_mountpoint(AT_FDCWD, m)) < 0)
     return sp_fail_errno(err, r, "cannot inspect %s", m);

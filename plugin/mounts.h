@@ -8,8 +8,12 @@
 #include "context.h"
 #include "rules.h"
 
-/* Mount <root>/master once (tmpfs 0711, size-limited, shared) under a private
- * self-bind of <root>, so nothing we mount propagates to the host's peers. */
+/* The mode of the shared root and of every dir under it: root's alone. */
+#define SP_ROOT_MODE 0700
+
+/* Mount <root>/master once (tmpfs 0700, size-limited, shared) under a private
+ * self-bind of <root>, so nothing we mount propagates to the host's peers.
+ * A master already mounted gets 0700 on itself and its container dirs. */
 int sp_master_prepare(const sp_ctx *ctx, sp_error *err) SP_HIDDEN;
 
 /* master/<id> as its own shared mount (its own peer group, so a bind under

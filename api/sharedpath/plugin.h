@@ -145,7 +145,7 @@ struct sharedpath_plugin {
 
   /* ---- minor 0 ---- */
 
-  /* Create a context.  Prepares the shared root (master tmpfs, mode 0711,
+  /* Create a context.  Prepares the shared root (master tmpfs, mode 0700,
    * MS_SHARED) once per host and the state dir. */
   int (*init)(const struct sharedpath_host *host, void **ctx,
               struct sharedpath_error *err);

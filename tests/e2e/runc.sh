@@ -12,7 +12,7 @@ set -eu
 
 if [ "${SP_E2E_IN_NS:-}" != 1 ]; then
   [ "$(id -u)" -eq 0 ] || { echo "e2e: needs root" >&2; exit 1; }
-  for tool in runc unshare; do
+  for tool in runc unshare setpriv sha256sum; do
     command -v "$tool" >/dev/null ||
       { echo "e2e: $tool is missing (scripts/deps.sh test)" >&2; exit 1; }
   done
@@ -25,7 +25,9 @@ SHAREDPATH=$(realpath "$1")
 PLUGIN=$(realpath "$2")
 mount --make-rprivate /
 T=$(mktemp -d /tmp/sharedpath-e2e.XXXXXX)
-mount -t tmpfs -o mode=0700,size=64m sharedpath-e2e "$T"
+# Traversable by everyone, like / and /var: what keeps other host users out
+# of the shared root and the state dir must be sharedpath's own modes.
+mount -t tmpfs -o mode=0755,size=64m sharedpath-e2e "$T"
 RUNC="runc --root $T/runc-state"
 SP="$SHAREDPATH --root $T/root --state-dir $T/state --plugin $PLUGIN"
 # Container ids: unique per run (runc names cgroups after them).
@@ -95,6 +97,10 @@ run_ctr() {
   $RUNC run -d -b "$T/$1" "$1" </dev/null >"$T/$1.log" 2>&1 ||
     fail "runc run $1: $(cat "$T/$1.log")"
 }
+
+# as_nobody CMD...: CMD as uid and gid 65534 with no groups, standing for
+# any unprivileged host user.
+as_nobody() { setpriv --reuid 65534 --regid 65534 --clear-groups -- "$@"; }
 
 # Mounts on the host (our namespace) below a path.
 host_mounts_below() {
@@ -185,6 +191,37 @@ expect_eq "list-path" \
 $SP list-path --json "$C1" | grep -q '"container": *"/mnt/dir"' ||
   fail "list-path --json lacks /mnt/dir"
 ok "list-path --json"
+
+# An unprivileged host user reads nothing through the shared root or the
+# state dir that it cannot read directly: a bind under the shared root
+# shows the host path without its parents' modes.
+mkdir -p "$T/data/private/secret"
+echo SECRET >"$T/data/private/secret/data"
+chmod 0700 "$T/data/private"
+$SP add-path "$C1" "$T/data/private/secret:/mnt/secret:ro"
+expect_eq "a path under a 0700 parent visible inside" SECRET \
+  "$(in_ctr "$C1" cat /mnt/secret/data)"
+expect_eq "uid 65534 reads a public host file directly (the control)" hello \
+  "$(as_nobody cat "$T/data/dir/hello")"
+if as_nobody cat "$T/data/private/secret/data" >/dev/null 2>&1; then
+  fail "uid 65534 reads the secret directly: the test proves nothing"
+fi
+h=$(printf '%s' "$T/data/private/secret" | sha256sum | cut -d' ' -f1)
+[ -d "$T/root/master/$C1/$h" ] || fail "no master bind at master/$C1/$h"
+for p in "$T/root/master/$C1/$h/data" "$T/root/midpath/$C1/$h/data"; do
+  if as_nobody cat "$p" >/dev/null 2>&1; then
+    fail "uid 65534 reads the secret through $p"
+  fi
+done
+# Everything root sees under the shared root and the state dir (binds,
+# state, locks, process records), tried one by one.
+find "$T/root" "$T/state" >"$T/allpaths"
+[ "$(wc -l <"$T/allpaths")" -gt 10 ] || fail "too few paths to check"
+as_nobody sh -c 'while read -r p; do [ -r "$p" ] && echo "$p"; done; true' \
+  <"$T/allpaths" >"$T/readable"
+expect_eq "uid 65534 reads nothing under the shared root or the state dir" \
+  "" "$(cat "$T/readable")"
+$SP remove-path "$C1" /mnt/secret
 
 # Bad input changes nothing.
 cp "$T/state/$C1.json" "$T/state.before"
