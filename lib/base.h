@@ -1,36 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Internal helpers shared by the plugin sources: errors, cleanup, logging. */
-#ifndef SP_UTIL_H
-#define SP_UTIL_H
+/* The base of the plugin and the command: symbol visibility, cleanup
+ * attributes and handing ownership out of them.  Every cleanup variable
+ * is initialized where it is declared (NULL, -1), so a return or a goto
+ * before it is set frees nothing that is not there. */
+#ifndef SP_BASE_H
+#define SP_BASE_H
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "sharedpath/plugin.h"
-
+/* Internal: never part of a shared object's interface. */
 #define SP_HIDDEN __attribute__((visibility("hidden")))
 
-/* The plugin's own error object; copied into the host's struct, which may be
- * smaller or larger, at the ABI boundary. */
-typedef struct sp_error {
-  int code;
-  char msg[SHAREDPATH_ERROR_MESSAGE_MAX];
-} sp_error;
-
-/* Fill err (if not NULL) and return code (a negative errno). */
-int sp_fail(sp_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4))) SP_HIDDEN;
-/* Same, appending ": strerror(-code)". */
-int sp_fail_errno(sp_error *err, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4))) SP_HIDDEN;
-/* Prefix an existing message with more context. */
-int sp_wrap(sp_error *err, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3))) SP_HIDDEN;
+#define SP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static inline void sp_freep(void *p) { free(*(void **)p); }
 static inline void sp_closep(int *fd) {
@@ -44,9 +30,10 @@ static inline void sp_fclosep(FILE **f) {
   if (*f)
     fclose(*f);
 }
-#define _cleanup_free_ __attribute__((cleanup(sp_freep)))
-#define _cleanup_close_ __attribute__((cleanup(sp_closep)))
-#define _cleanup_fclose_ __attribute__((cleanup(sp_fclosep)))
+#define _cleanup_(fn) __attribute__((cleanup(fn)))
+#define _cleanup_free_ _cleanup_(sp_freep)
+#define _cleanup_close_ _cleanup_(sp_closep)
+#define _cleanup_fclose_ _cleanup_(sp_fclosep)
 
 /* Hand ownership out of a cleanup variable. */
 #define TAKE_PTR(p)                                                            \
@@ -61,7 +48,5 @@ static inline void sp_fclosep(FILE **f) {
     (fd) = -1;                                                                 \
     _tf;                                                                       \
   })
-
-#define SP_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <stdarg.h>
+#include <stdbool.h>
 #include <string.h>
 
-#include "util.h"
+#include "errors.h"
 
 __attribute__((format(printf, 4, 0))) static void
 vfill(sp_error *err, int code, bool with_errno, const char *fmt, va_list ap) {
@@ -30,9 +32,9 @@ int sp_fail_errno(sp_error *err, int code, const char *fmt, ...) {
   return code;
 }
 
-int sp_wrap(sp_error *err, const char *fmt, ...) {
+int sp_wrap(sp_error *err, int code, const char *fmt, ...) {
   if (!err)
-    return -EINVAL;
+    return code;
   char prefix[SHAREDPATH_ERROR_MESSAGE_MAX];
   char old[SHAREDPATH_ERROR_MESSAGE_MAX];
   va_list ap;
@@ -41,5 +43,6 @@ int sp_wrap(sp_error *err, const char *fmt, ...) {
   va_end(ap);
   memcpy(old, err->msg, sizeof(old));
   snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
-  return err->code;
+  err->code = code;
+  return code;
 }

@@ -11,7 +11,7 @@
  *         fail only: an engine killed meanwhile does not stop the child. */
 #ifndef SP_FAULT_H
 #define SP_FAULT_H
-#include "util.h"
+#include "base.h"
 
 enum sp_fault_kind {
   SP_F_MOUNT = 1,

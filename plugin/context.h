@@ -7,7 +7,7 @@
 #include <limits.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "errors.h"
 
 typedef struct sp_ctx {
   char root[PATH_MAX];      /* shared root, e.g. /.sharedpath */

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fileio.h"
 #include "lifecycle.h"
 #include "mounts.h"
 #include "nsexec.h"
@@ -47,11 +49,14 @@ static int real_dir(char *dir, const char *what, sp_error *err) {
 static int check_host_paths(const sp_state *st, const char *id, void *arg,
                             sp_error *err) {
   const sp_ctx *ctx = arg;
-  for (size_t i = 0; i < st->n; i++)
-    if (sp_host_path_check(st->paths[i].host, ctx->root, ctx->state_dir,
-                           ctx->flags & SHAREDPATH_HOST_ALLOW_SENSITIVE_PATHS,
-                           err) < 0)
-      return sp_wrap(err, "state file %s.json entry %zu", id, i);
+  for (size_t i = 0; i < st->n; i++) {
+    int r = sp_host_path_check(st->paths[i].host, ctx->root, ctx->state_dir,
+                               ctx->flags &
+                                   SHAREDPATH_HOST_ALLOW_SENSITIVE_PATHS,
+                               err);
+    if (r < 0)
+      return sp_wrap(err, r, "state file %s.json entry %zu", id, i);
+  }
   return 0;
 }
 
@@ -382,7 +387,7 @@ static int host_attach_all(sp_ctx *ctx, const char *id, const sp_bind *binds,
     int r = sp_host_attach(ctx, id, &binds[i], &idents[i], &created[i], err);
     if (r < 0) {
       host_rollback(ctx, id, binds, created, i, unclean);
-      return sp_wrap(err, "host path %s", binds[i].host);
+      return sp_wrap(err, r, "host path %s", binds[i].host);
     }
   }
   return 0;
@@ -471,8 +476,8 @@ static int reconcile(sp_ctx *ctx, const struct sharedpath_container *c,
   }
   sp_target_close(&t);
   if (r < 0)
-    return sp_wrap(err, "container '%s': recovering an interrupted operation",
-                   id);
+    return sp_wrap(err, r, "container '%s': recovering an interrupted "
+                   "operation", id);
   intent_clear(ctx, l, id);
   sp_state_free(&l->intent);
   l->has_intent = false;
@@ -565,7 +570,7 @@ static int parse_batch(const char *const *specs, size_t n, bool for_remove,
   int r = 0;
   for (size_t i = 0; i < n && r == 0; i++) {
     if ((r = sp_bind_parse(specs[i], for_remove, &v[i], err)) < 0) {
-      sp_wrap(err, "path %zu of %zu", i + 1, n);
+      sp_wrap(err, r, "path %zu of %zu", i + 1, n);
       break;
     }
     for (size_t j = 0; j < i && r == 0; j++) {
@@ -835,10 +840,10 @@ int sp_delete(sp_ctx *ctx, const struct sharedpath_container *c,
     sp_state_free(&all);
     sp_target_close(&t);
     if (r < 0)
-      return sp_wrap(err, "deleting container '%s'", c->id);
+      return sp_wrap(err, r, "deleting container '%s'", c->id);
   }
   if ((r = sp_container_dirs_remove(ctx, c->id, err)) < 0)
-    return sp_wrap(err, "deleting container '%s'", c->id);
+    return sp_wrap(err, r, "deleting container '%s'", c->id);
   sp_state_cache_forget(ctx->state_cache, c->id);
   if ((r = sp_state_unlink(ctx->state_dirfd, c->id, err)) < 0)
     return r;

@@ -13,6 +13,7 @@
 #include <sys/sysmacros.h>
 
 #include "fault.h"
+#include "fileio.h"
 #include "mounts.h"
 
 #define PATHF(buf, err, ...)                                                   \
@@ -42,17 +43,14 @@ int sp_is_mountpoint(int dirfd, const char *path) {
 }
 
 static int mkdir_mode(const char *path, mode_t mode, sp_error *err) {
-  if (SP_SYS(SP_F_MKDIR, mkdir(path, mode)) < 0) {
-    if (errno != EEXIST)
-      return sp_fail_errno(err, -errno, "cannot create %s", path);
-    struct stat sb;
-    if (lstat(path, &sb) < 0 || !S_ISDIR(sb.st_mode))
-      return sp_fail(err, -ENOTDIR, "%s exists and is not a directory", path);
-    /* Ours, so its mode is ours too: one left 0777 (by hand, or by an old
-     * version) would let anyone plant things in the shared root. */
-    if ((sb.st_mode & 07777) == mode)
-      return 0;
-  }
+  struct stat sb;
+  int r = sp_mkdir(path, mode, &sb, err);
+  if (r < 0)
+    return r;
+  /* Ours, so its mode is ours too: one left 0777 (by hand, or by an old
+   * version) would let anyone plant things in the shared root. */
+  if (r == 1 && (sb.st_mode & 07777) == mode)
+    return 0;
   /* mkdir applies the umask; the mode is part of the safety contract. */
   if (chmod(path, mode) < 0)
     return sp_fail_errno(err, -errno, "cannot chmod %s", path);
@@ -334,23 +332,6 @@ static int remove_placeholder(const char *path) {
   if (errno == ENOTDIR && (unlink(path) == 0 || errno == ENOENT))
     return 0;
   return -errno;
-}
-
-int sp_mkdir_p(const char *path, mode_t last_mode, sp_error *err) {
-  char buf[PATH_MAX];
-  snprintf(buf, sizeof(buf), "%s", path);
-  for (char *p = buf + 1;; p++) {
-    if (*p != '/' && *p != '\0')
-      continue;
-    char c = *p;
-    *p = '\0';
-    if (SP_SYS(SP_F_MKDIR, mkdir(buf, c ? 0755 : last_mode)) < 0 &&
-        errno != EEXIST)
-      return sp_fail_errno(err, -errno, "cannot create directory %s", buf);
-    *p = c;
-    if (!c)
-      return 0;
-  }
 }
 
 /* The host-path rules on where fd really is (after every symlink), with

@@ -49,9 +49,6 @@ int sp_host_detach(const sp_ctx *ctx, const char *id, const char *hash,
 int sp_host_clone_for_container(const sp_ctx *ctx, const char *id,
                                 const sp_bind *b, sp_error *err) SP_HIDDEN;
 
-/* mkdir -p: parents 0755, the last one last_mode; existing ones are fine. */
-int sp_mkdir_p(const char *path, mode_t last_mode, sp_error *err) SP_HIDDEN;
-
 /* 1 if path is the root of a mount, 0 if not, -errno on error. */
 int sp_is_mountpoint(int dirfd, const char *path) SP_HIDDEN;
 #endif

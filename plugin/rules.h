@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Pure parsers and rules: ids, paths, bind specs, options.  No I/O. */
+/* Pure parsers and rules: paths, bind specs, options (ids: lib/id.h).
+ * No I/O. */
 #ifndef SP_RULES_H
 #define SP_RULES_H
 
@@ -8,9 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "errors.h"
+#include "id.h"
 
-#define SP_ID_MAX 128
 #define SP_HASH_HEX_LEN 64
 
 typedef enum sp_propagation {
@@ -37,8 +38,6 @@ typedef struct sp_bind {
    * unknown (not running, or a kernel before 6.8). */
   uint64_t mnt_id;
 } sp_bind;
-
-int sp_id_validate(const char *id, sp_error *err) SP_HIDDEN;
 
 /* Clean an absolute path: collapse "//", drop "." and a trailing "/".
  * Refuses relative paths, ".." components, empty and over-long paths.

@@ -1,48 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <json-c/json.h>
-#include <stdint.h>
 #include <string.h>
 
+#include "jsonobj.h"
 #include "spec.h"
-
-static void put_json(json_object **o) {
-  if (*o)
-    json_object_put(*o);
-}
-#define _cleanup_json_ __attribute__((cleanup(put_json)))
 
 int sp_spec_add_mount(const char *in, const char *source, char **out,
                       sp_error *err) {
   if (!in)
     return sp_fail(err, -EINVAL, "OCI spec is NULL");
-  /* An explicit length: with -1, json-c may count the terminating NUL as
-   * consumed (after a trailing comment or number), and the check for
-   * trailing data below would read past the end. */
-  size_t len = strlen(in);
-  if (len > INT32_MAX)
-    return sp_fail(err, -EFBIG, "OCI spec is larger than 2 GiB");
-  json_tokener *tok = json_tokener_new();
-  if (!tok)
-    return sp_fail(err, -ENOMEM, "out of memory");
-  /* Strict: json-c otherwise takes comments, single quotes and numbers
-   * like 01e, and writes some back as text no other parser accepts. */
-  json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
-  _cleanup_json_ json_object *spec = json_tokener_parse_ex(tok, in, (int)len);
-  enum json_tokener_error jerr = json_tokener_get_error(tok);
-  size_t consumed = json_tokener_get_parse_end(tok);
-  json_tokener_free(tok);
-  if (!spec || jerr != json_tokener_success)
-    return sp_fail(err, -EINVAL, "OCI spec is not valid JSON: %s",
-                   jerr == json_tokener_continue
-                       ? "it ends before the JSON is complete"
-                       : json_tokener_error_desc(jerr));
-  if (consumed > len)
-    consumed = len;
-  if (in[consumed + strspn(in + consumed, " \t\r\n")] != '\0')
-    return sp_fail(err, -EINVAL, "OCI spec has trailing data after the JSON "
-                   "object");
-  if (!json_object_is_type(spec, json_type_object))
-    return sp_fail(err, -EINVAL, "OCI spec is not a JSON object");
+  _cleanup_json_ json_object *spec = NULL;
+  int r = sp_json_object_parse(in, strlen(in), "OCI spec", &spec, err);
+  if (r < 0)
+    return r;
 
   json_object *mounts = NULL;
   if (!json_object_object_get_ex(spec, "mounts", &mounts) || !mounts) {
@@ -64,8 +33,8 @@ int sp_spec_add_mount(const char *in, const char *source, char **out,
   json_object *m = json_object_new_object();
   json_object *opts = json_object_new_array();
   if (!m || !opts) {
-    put_json(&m);
-    put_json(&opts);
+    sp_json_putp(&m);
+    sp_json_putp(&opts);
     return sp_fail(err, -ENOMEM, "out of memory");
   }
   json_object_object_add(m, "destination",
@@ -77,7 +46,7 @@ int sp_spec_add_mount(const char *in, const char *source, char **out,
   json_object_array_add(opts, json_object_new_string("rslave"));
   json_object_object_add(m, "options", opts);
   if (json_object_array_add(mounts, m) < 0) {
-    put_json(&m);
+    sp_json_putp(&m);
     return sp_fail(err, -ENOMEM, "out of memory");
   }
   const char *text = json_object_to_json_string_ext(

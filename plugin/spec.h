@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #ifndef SP_SPEC_H
 #define SP_SPEC_H
-#include "util.h"
+#include "errors.h"
 
 /* Return in *out (malloc'd) the OCI spec text `in` with exactly one mount at
  * /.sharedpath: a read-only rslave rbind of `source`.  An existing mount at

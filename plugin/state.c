@@ -1,18 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <fcntl.h>
-#include <json-c/json.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 
 #include "fault.h"
+#include "fileio.h"
+#include "jsonobj.h"
 #include "state.h"
-
-static void put_json(json_object **o) {
-  if (*o)
-    json_object_put(*o);
-}
-#define _cleanup_json_ __attribute__((cleanup(put_json)))
 
 void sp_state_free(sp_state *st) {
   for (size_t i = 0; i < st->n; i++)
@@ -85,7 +80,7 @@ static int parse_entry(json_object *e, size_t i, sp_bind *b, sp_error *err) {
   snprintf(spec, need, "%s:%s:%s", host, ctr, opts);
   int r = sp_bind_parse(spec, false, b, err);
   if (r < 0)
-    return sp_wrap(err, "state entry %zu", i);
+    return sp_wrap(err, r, "state entry %zu", i);
   if (strcmp(b->host, host) || strcmp(b->ctr, ctr)) {
     sp_bind_clear(b);
     return sp_fail(err, -EINVAL, "state entry %zu has uncleaned paths", i);
@@ -161,28 +156,10 @@ int sp_state_parse(const char *text, size_t len, const char *id,
   if (len > SP_STATE_MAX_BYTES)
     return sp_fail(err, -EFBIG, "state is %zu bytes, more than the %u "
                    "allowed", len, SP_STATE_MAX_BYTES);
-  if (len > INT32_MAX || memchr(text, '\0', len))
-    return sp_fail(err, -EINVAL, "state contains a NUL byte");
-  json_tokener *tok = json_tokener_new();
-  if (!tok)
-    return sp_fail(err, -ENOMEM, "out of memory");
-  json_tokener_set_flags(tok, JSON_TOKENER_STRICT); /* we write strict JSON */
-  _cleanup_json_ json_object *root = json_tokener_parse_ex(tok, text,
-                                                            (int)len);
-  enum json_tokener_error jerr = json_tokener_get_error(tok);
-  size_t end = json_tokener_get_parse_end(tok);
-  json_tokener_free(tok);
-  if (!root || jerr != json_tokener_success)
-    return sp_fail(err, -EINVAL, "state is not valid JSON (%s)",
-                   jerr == json_tokener_continue
-                       ? "truncated"
-                       : json_tokener_error_desc(jerr));
-  while (end < len && strchr(" \t\r\n", text[end]))
-    end++;
-  if (end != len)
-    return sp_fail(err, -EINVAL, "state has trailing data after the JSON");
-  if (!json_object_is_type(root, json_type_object))
-    return sp_fail(err, -EINVAL, "state is not a JSON object");
+  _cleanup_json_ json_object *root = NULL;
+  int r = sp_json_object_parse(text, len, "state", &root, err);
+  if (r < 0)
+    return r;
   json_object *v;
   if (!json_object_object_get_ex(root, "version", &v) ||
       !json_object_is_type(v, json_type_int))
@@ -206,7 +183,7 @@ int sp_state_parse(const char *text, size_t len, const char *id,
   size_t n = json_object_array_length(paths);
   for (size_t i = 0; i < n; i++) {
     sp_bind b;
-    int r = parse_entry(json_object_array_get_idx(paths, i), i, &b, err);
+    r = parse_entry(json_object_array_get_idx(paths, i), i, &b, err);
     if (r < 0) {
       sp_state_free(st);
       return r;
@@ -218,7 +195,7 @@ int sp_state_parse(const char *text, size_t len, const char *id,
       return r;
     }
   }
-  int r = check_conflicts(st, err);
+  r = check_conflicts(st, err);
   if (r < 0)
     sp_state_free(st);
   return r;
@@ -365,65 +342,23 @@ static int state_name(char *buf, size_t sz, const char *id, const char *ext) {
 
 int sp_state_load(int dirfd, const char *id, sp_state *st, bool *exists,
                   sp_error *err) {
-  char name[SP_ID_MAX + 16];
+  char name[SP_ID_MAX + 16], what[SP_ID_MAX + 32];
   *st = (sp_state){0};
   *exists = false;
   if (state_name(name, sizeof(name), id, "json") < 0)
     return sp_fail(err, -ENAMETOOLONG, "container id too long");
-  _cleanup_close_ int fd =
-      openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0) {
-    if (errno == ENOENT)
-      return 0;
-    return sp_fail_errno(err, -errno, "cannot open state file %s", name);
-  }
-  struct stat sb;
-  if (fstat(fd, &sb) < 0)
-    return sp_fail_errno(err, -errno, "cannot stat state file %s", name);
-  if (!S_ISREG(sb.st_mode))
-    return sp_fail(err, -EINVAL, "state file %s is not a regular file", name);
-  if ((uint64_t)sb.st_size > SP_STATE_MAX_BYTES)
-    return sp_fail(err, -EFBIG, "state file %s is %lld bytes, more than the "
-                   "%u allowed; it is corrupt", name, (long long)sb.st_size,
-                   SP_STATE_MAX_BYTES);
-  size_t len = (size_t)sb.st_size;
-  _cleanup_free_ char *buf = malloc(len + 1);
-  if (!buf)
-    return sp_fail(err, -ENOMEM, "out of memory");
-  size_t got = 0;
-  while (got < len) {
-    ssize_t r = read(fd, buf + got, len - got);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0)
-      return sp_fail_errno(err, -errno, "cannot read state file %s", name);
-    if (r == 0)
-      break;
-    got += (size_t)r;
-  }
-  buf[got] = '\0';
-  int r = sp_state_parse(buf, got, id, st, err);
+  snprintf(what, sizeof(what), "state file %s", name);
+  _cleanup_free_ char *buf = NULL;
+  size_t len = 0;
+  int r = sp_read_file_at(dirfd, name, SP_STATE_MAX_BYTES, what, &buf, &len,
+                          err);
+  if (r == -ENOENT)
+    return 0;
   if (r < 0)
-    return sp_wrap(err, "state file %s", name);
+    return r;
+  if ((r = sp_state_parse(buf, len, id, st, err)) < 0)
+    return sp_wrap(err, r, "%s", what);
   *exists = true;
-  return 0;
-}
-
-/* Write all of s: at offset off (pwrite), or at the file position when
- * off is negative.  Each call is a fault-injection write step. */
-static int write_all(int fd, const char *s, size_t len, off_t off) {
-  while (len) {
-    ssize_t n = SP_SYS(SP_F_WRITE, off < 0 ? write(fd, s, len)
-                                           : pwrite(fd, s, len, off));
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return -errno;
-    s += n;
-    len -= (size_t)n;
-    if (off >= 0)
-      off += n;
-  }
   return 0;
 }
 
@@ -442,41 +377,12 @@ int sp_state_save_fd(int dirfd, const char *id, const sp_state *st,
   if (state_name(name, sizeof(name), id, "json") < 0 ||
       state_name(tmp, sizeof(tmp), id, "json.tmp") < 0)
     return sp_fail(err, -ENAMETOOLONG, "container id too long");
-  /* The temp name is per container and we hold the container's lock, so a
-   * fixed name is safe and a crash leaves at most one stale temp file. */
-  /* A temp file left by a crash keeps its mode and links under O_TRUNC:
-   * always start from a new inode (O_EXCL), so the state is always 0600
-   * and a stale hard link to another file is never written through.  A
-   * stale one (EEXIST) is unlinked and the create tried again; the usual
-   * case pays no unlink of a missing name (~1.7 us, a locked lookup). */
-  _cleanup_close_ int fd = -1;
-  for (int tries = 0;; tries++) {
-    fd = SP_SYS(SP_F_WRITE, openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
-                                              O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (fd >= 0)
-      break;
-    if (errno != EEXIST || tries == 1)
-      return sp_fail_errno(err, -errno, "cannot create %s", tmp);
-    if (unlinkat(dirfd, tmp, 0) < 0 && errno != ENOENT)
-      return sp_fail_errno(err, -errno, "cannot remove stale %s", tmp);
-  }
   size_t len = strlen(text);
   text[len] = '\n';
-  if ((r = write_all(fd, text, len + 1, -1)) < 0 ||
-      (SP_SYS(SP_F_WRITE, fsync(fd)) < 0 && (r = -errno))) {
-    unlinkat(dirfd, tmp, 0);
-    return sp_fail_errno(err, r, "cannot write %s", tmp);
-  }
-  if (SP_SYS(SP_F_WRITE, renameat(dirfd, tmp, dirfd, name)) < 0) {
-    r = -errno;
-    unlinkat(dirfd, tmp, 0);
-    return sp_fail_errno(err, r, "cannot rename %s to %s", tmp, name);
-  }
-  if (fsync(dirfd) < 0)
-    return sp_fail_errno(err, -errno, "cannot fsync the state dir");
-  if (keep_fd)
-    *keep_fd = TAKE_FD(fd);
-  return 0;
+  /* The temp name is per container and we hold the container's lock, so a
+   * fixed name is safe and a crash leaves at most one stale temp file. */
+  return sp_write_atomic_at(dirfd, name, tmp, text, len + 1, 0600, 0,
+                            keep_fd, err);
 }
 
 int sp_state_unlink(int dirfd, const char *id, sp_error *err) {
@@ -508,8 +414,10 @@ int sp_intent_write(int lockfd, off_t *size, const char *id,
   }
   /* The body first, then the '{' that makes it live: a record cut short
    * never reads as one. */
-  if ((r = write_all(lockfd, text + 1, total - 1, 1)) < 0 ||
-      (r = write_all(lockfd, text, 1, 0)) < 0) {
+  r = sp_write_all(lockfd, text + 1, total - 1, 1);
+  if (r == 0)
+    r = sp_write_all(lockfd, text, 1, 0);
+  if (r < 0) {
     sp_intent_clear(lockfd);
     return sp_fail_errno(err, r, "cannot record the operation's intent");
   }
@@ -534,28 +442,20 @@ int sp_intent_read(int lockfd, off_t size, const char *id, sp_state *st,
   if ((uint64_t)size > SP_STATE_MAX_BYTES)
     return sp_fail(err, -EFBIG, "the recorded intent is %lld bytes; it is "
                    "corrupt", (long long)size);
-  size_t len = (size_t)size, got = 0;
-  _cleanup_free_ char *buf = malloc(len + 1);
-  if (!buf)
-    return sp_fail(err, -ENOMEM, "out of memory");
-  while (got < len) {
-    n = pread(lockfd, buf + got, len - got, (off_t)got);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n <= 0)
-      break;
-    got += (size_t)n;
-  }
-  buf[got] = '\0';
-  int r = sp_state_parse(buf, got, id, st, err);
+  _cleanup_free_ char *buf = NULL;
+  size_t len = 0;
+  int r = sp_read_all(lockfd, 0, SP_STATE_MAX_BYTES, "the recorded intent",
+                      &buf, &len, err);
   if (r < 0)
+    return r;
+  if ((r = sp_state_parse(buf, len, id, st, err)) < 0)
     return r;
   *exists = true;
   return 0;
 }
 
 int sp_intent_clear(int lockfd) {
-  return write_all(lockfd, " ", 1, 0);
+  return sp_write_all(lockfd, " ", 1, 0);
 }
 
 int sp_state_lock(int dirfd, const char *id, int *lockfd, off_t *intent_len,
