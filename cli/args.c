@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "id.h"
 
 /* clang-format off */
 const spc_cmd_info spc_cmds[] = {
@@ -88,20 +89,30 @@ const spc_cmd_info *spc_cmd_find(const char *name) {
   return NULL;
 }
 
-static int parse_pid(const char *s, pid_t *out, spc_err *e) {
+int spc_id_validate(const char *id, sp_error *e) {
+  if (!id || !*id)
+    return sp_fail(e, -EINVAL, "container id is empty");
+  if (sp_id_validate(id, NULL) < 0)
+    return sp_fail(e, -EINVAL, "invalid container id '%.140s': use 1 to 128 "
+                   "of A-Z a-z 0-9 _ . -, starting with a letter or digit",
+                   id);
+  return 0;
+}
+
+static int parse_pid(const char *s, pid_t *out, sp_error *e) {
   char *end = NULL;
   errno = 0;
   long v = s[0] >= '0' && s[0] <= '9' ? strtol(s, &end, 10) : -1;
   if (v <= 0 || errno || !end || *end || v > INT_MAX)
-    return spc_fail(e, -EINVAL, "--pid '%s' is not a process id (a positive "
-                    "integer)", s);
+    return sp_fail(e, -EINVAL, "--pid '%s' is not a process id (a positive "
+                   "integer)", s);
   *out = (pid_t)v;
   return 0;
 }
 
-static int want_absolute(const char *opt, const char *v, spc_err *e) {
+static int want_absolute(const char *opt, const char *v, sp_error *e) {
   if (v[0] != '/')
-    return spc_fail(e, -EINVAL, "%s '%s' must be an absolute path", opt, v);
+    return sp_fail(e, -EINVAL, "%s '%s' must be an absolute path", opt, v);
   return 0;
 }
 
@@ -114,7 +125,7 @@ static const char *opt_name(unsigned int bit) {
   }
 }
 
-int spc_args_parse(int argc, char **argv, spc_args *a, spc_err *e) {
+int spc_args_parse(int argc, char **argv, spc_args *a, sp_error *e) {
   static const struct option opts[] = {
       {"root", required_argument, NULL, 'r'},
       {"state-dir", required_argument, NULL, 's'},
@@ -147,7 +158,7 @@ int spc_args_parse(int argc, char **argv, spc_args *a, spc_err *e) {
       break;
     case 'P':
       if (!*optarg)
-        return spc_fail(e, -EINVAL, "--plugin needs a path");
+        return sp_fail(e, -EINVAL, "--plugin needs a path");
       a->plugin = optarg;
       break;
     case 'p':
@@ -179,33 +190,33 @@ int spc_args_parse(int argc, char **argv, spc_args *a, spc_err *e) {
       a->version = true;
       break;
     case ':':
-      return spc_fail(e, -EINVAL, "option %s needs a value", argv[optind - 1]);
+      return sp_fail(e, -EINVAL, "option %s needs a value", argv[optind - 1]);
     default:
-      return spc_fail(e, -EINVAL, "unknown option '%s'", argv[optind - 1]);
+      return sp_fail(e, -EINVAL, "unknown option '%s'", argv[optind - 1]);
     }
   }
   if (optind >= argc) {
     if (a->given)
-      return spc_fail(e, -EINVAL, "no command given");
+      return sp_fail(e, -EINVAL, "no command given");
     return 0; /* --help, --version, or nothing: the caller decides */
   }
   if (!(a->cmd = spc_cmd_find(argv[optind])))
-    return spc_fail(e, -EINVAL, "unknown command '%s'", argv[optind]);
+    return sp_fail(e, -EINVAL, "unknown command '%s'", argv[optind]);
   a->args = argv + optind + 1;
   a->nargs = argc - optind - 1;
   if (a->help)
     return 0;
   unsigned int extra = a->given & ~a->cmd->opts;
   if (extra)
-    return spc_fail(e, -EINVAL, "%s does not take %s", a->cmd->name,
-                    opt_name(extra & -extra));
+    return sp_fail(e, -EINVAL, "%s does not take %s", a->cmd->name,
+                   opt_name(extra & -extra));
   if (a->nargs < a->cmd->min_args ||
       (a->cmd->max_args >= 0 && a->nargs > a->cmd->max_args))
-    return spc_fail(e, -EINVAL, "%s takes %s; usage: sharedpath %s",
-                    a->cmd->name,
-                    a->nargs < a->cmd->min_args ? "more arguments"
+    return sp_fail(e, -EINVAL, "%s takes %s; usage: sharedpath %s",
+                   a->cmd->name,
+                   a->nargs < a->cmd->min_args ? "more arguments"
                                                 : "fewer arguments",
-                    a->cmd->synopsis);
+                   a->cmd->synopsis);
   /* Ids are checked here: they become file names. */
   bool takes_id = a->cmd->cmd != SPC_CMD_OCI_PREPARE &&
                   a->cmd->cmd != SPC_CMD_HOOK && a->cmd->cmd != SPC_CMD_HELP;

@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "util.h"
+#include "errors.h"
 
 /* Exit status of the command. */
 enum {
@@ -61,9 +61,12 @@ typedef struct spc_args {
 
 /* Parse argv (getopt_long; options may come before or after the command).
  * On a usage error returns -EINVAL with e saying what is wrong. */
-int spc_args_parse(int argc, char **argv, spc_args *a, spc_err *e);
+int spc_args_parse(int argc, char **argv, spc_args *a, sp_error *e);
 
 const spc_cmd_info *spc_cmd_find(const char *name);
+/* A container id from the command line or an OCI state
+ * (sp_id_validate), refused with the command's message. */
+int spc_id_validate(const char *id, sp_error *e);
 /* All commands, terminated by an entry with name NULL. */
 extern const spc_cmd_info spc_cmds[];
 

@@ -3,12 +3,14 @@
  * runc, crun, podman and iSulad users can hot-add host paths.  It is an
  * engine like any other: it dlopens the plugin through host-sim/loader.c
  * and speaks only the ABI in api/. */
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "args.h"
+#include "fileio.h"
 #include "loader.h"
 #include "oci.h"
 #include "proc.h"
@@ -73,7 +75,7 @@ static void plugin_log(void *data, int level, const char *msg) {
 
 /* The plugin path: --plugin, else the build tree's beside us, else the
  * installed one.  Absolute, because hooks run from another directory. */
-static int plugin_path(const spc_args *a, char *out, spc_err *e) {
+static int plugin_path(const spc_args *a, char *out, sp_error *e) {
   char want[PATH_MAX];
   if (a->plugin) {
     snprintf(want, sizeof(want), "%s", a->plugin);
@@ -95,8 +97,8 @@ static int plugin_path(const spc_args *a, char *out, spc_err *e) {
     }
   }
   if (!realpath(want, out))
-    return spc_fail_errno(e, -errno, "cannot find the plugin %s (use "
-                          "--plugin PATH)", want);
+    return sp_fail_errno(e, -errno, "cannot find the plugin %s (use "
+                         "--plugin PATH)", want);
   return 0;
 }
 
@@ -106,7 +108,7 @@ typedef struct app {
   char plugin[PATH_MAX];
 } app;
 
-static int load(app *ap, spc_err *e) {
+static int load(app *ap, sp_error *e) {
   int r = plugin_path(ap->a, ap->plugin, e);
   if (r < 0)
     return r;
@@ -121,8 +123,8 @@ static int load(app *ap, spc_err *e) {
 }
 
 /* The plugin's message, or strerror when it gave none. */
-static int plugin_fail(int r, const struct sharedpath_error *pe, spc_err *e) {
-  return spc_fail(e, r, "%s", pe->message[0] ? pe->message : strerror(-r));
+static int plugin_fail(int r, const struct sharedpath_error *pe, sp_error *e) {
+  return sp_fail(e, r, "%s", pe->message[0] ? pe->message : strerror(-r));
 }
 
 /* ---- oci-prepare, create, hook precreate: on_create ---- */
@@ -130,7 +132,7 @@ static int plugin_fail(int r, const struct sharedpath_error *pe, spc_err *e) {
 /* on_create for id on spec; *existed says whether id had state before, so
  * a caller that fails later knows whether to undo it. */
 static int create(app *ap, const char *id, const char *spec, char **out,
-                  bool *existed, spc_err *e) {
+                  bool *existed, sp_error *e) {
   struct sharedpath_error pe = sph_error();
   char *json = NULL;
   if (existed) {
@@ -143,7 +145,7 @@ static int create(app *ap, const char *id, const char *spec, char **out,
     return plugin_fail(r, &pe, e);
   *out = strdup(json);
   sph_release(&ap->p, json);
-  return *out ? 0 : spc_fail(e, -ENOMEM, "out of memory");
+  return *out ? 0 : sp_fail(e, -ENOMEM, "out of memory");
 }
 
 static char *to_text(json_object *o) {
@@ -152,31 +154,34 @@ static char *to_text(json_object *o) {
   return t ? strdup(t) : NULL;
 }
 
-static int cmd_oci_prepare(app *ap, char *where, size_t wsz, spc_err *e) {
+static int cmd_oci_prepare(app *ap, char *where, size_t wsz, sp_error *e) {
   const spc_args *a = ap->a;
   char bundle[PATH_MAX], config[PATH_MAX + 16], exe[PATH_MAX];
   snprintf(where, wsz, "oci-prepare %s", a->args[0]);
   if (!realpath(a->args[0], bundle))
-    return spc_fail_errno(e, -errno, "cannot find the bundle");
+    return sp_fail_errno(e, -errno, "cannot find the bundle");
   snprintf(config, sizeof(config), "%s/config.json", bundle);
   char base[PATH_MAX];
   snprintf(base, sizeof(base), "%s", bundle);
   const char *id = a->id ? a->id : basename(base);
   int r;
   if (!a->id && spc_id_validate(id, NULL) < 0)
-    return spc_fail(e, -EINVAL, "the bundle directory name '%s' is not a "
-                    "valid container id; give one with --id ID", id);
+    return sp_fail(e, -EINVAL, "the bundle directory name '%s' is not a "
+                   "valid container id; give one with --id ID", id);
   /* Everything that can fail on bad input runs before anything changes. */
   struct stat sb;
   _cleanup_free_ char *text = NULL, *edited = NULL, *out = NULL;
   _cleanup_json_ json_object *cfg = NULL;
-  if ((r = spc_read_file(config, CONFIG_MAX, &text, NULL, e)) < 0 ||
-      (r = spc_json_object_parse(text, config, &cfg, e)) < 0)
+  size_t len = 0;
+  r = sp_read_file_at(AT_FDCWD, config, CONFIG_MAX, config, &text, &len, e);
+  if (r < 0)
+    return r;
+  if ((r = sp_json_object_parse(text, len, config, &cfg, e)) < 0)
     return r;
   if (stat(config, &sb) < 0)
-    return spc_fail_errno(e, -errno, "cannot stat %s", config);
+    return sp_fail_errno(e, -errno, "cannot stat %s", config);
   if (!realpath("/proc/self/exe", exe))
-    return spc_fail_errno(e, -errno, "cannot find this program's path");
+    return sp_fail_errno(e, -errno, "cannot find this program's path");
   if ((r = load(ap, e)) < 0)
     return r;
   const char *argv_prefix[] = {"sharedpath", "--root", a->root,
@@ -184,15 +189,14 @@ static int cmd_oci_prepare(app *ap, char *where, size_t wsz, spc_err *e) {
                                ap->plugin, "--id", id, NULL};
   spc_hook_spec hs = {.path = exe, .argv_prefix = argv_prefix};
   if ((r = spc_oci_set_hooks(cfg, &hs, a->persist, e)) < 0)
-    return spc_wrap(e, r, "%s", config);
+    return sp_wrap(e, r, "%s", config);
   if (!(edited = to_text(cfg)))
-    return spc_fail(e, -ENOMEM, "out of memory");
+    return sp_fail(e, -ENOMEM, "out of memory");
   bool existed;
   if ((r = create(ap, id, edited, &out, &existed, e)) < 0)
     return r;
-  if ((r = spc_write_atomic(config, out, strlen(out), sb.st_mode & 07777,
-                            e)) < 0 &&
-      !existed) {
+  r = sp_write_atomic(config, out, strlen(out), sb.st_mode & 07777, e);
+  if (r < 0 && !existed) {
     struct sharedpath_container c = {.size = sizeof(c), .id = id, .pidfd = -1};
     struct sharedpath_error pe = sph_error();
     if (sph_delete(&ap->p, &c, &pe) < 0)
@@ -202,20 +206,24 @@ static int cmd_oci_prepare(app *ap, char *where, size_t wsz, spc_err *e) {
   return r;
 }
 
-static int cmd_create(app *ap, spc_err *e) {
+static int cmd_create(app *ap, sp_error *e) {
   const char *id = ap->a->args[0];
   _cleanup_free_ char *out = NULL;
   _cleanup_json_ json_object *spec = NULL;
   int r;
-  if ((r = load(ap, e)) < 0 || (r = create(ap, id, "{}", &out, NULL, e)) < 0 ||
-      (r = spc_json_object_parse(out, "the plugin's spec", &spec, e)) < 0)
+  if ((r = load(ap, e)) < 0)
+    return r;
+  if ((r = create(ap, id, "{}", &out, NULL, e)) < 0)
+    return r;
+  r = sp_json_object_parse(out, strlen(out), "the plugin's spec", &spec, e);
+  if (r < 0)
     return r;
   json_object *mounts, *m;
   if (!json_object_object_get_ex(spec, "mounts", &mounts) ||
       json_object_array_length(mounts) != 1 ||
       !(m = json_object_array_get_idx(mounts, 0)))
-    return spc_fail(e, -EPROTO, "the plugin returned a spec without its "
-                    "mount");
+    return sp_fail(e, -EPROTO, "the plugin returned a spec without its "
+                   "mount");
   printf("%s\n", json_object_to_json_string_ext(
                      m, JSON_C_TO_STRING_PLAIN |
                             JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -225,16 +233,17 @@ static int cmd_create(app *ap, spc_err *e) {
 /* ---- hook ---- */
 
 static int hook_precreate(app *ap, const char *text, char *where, size_t wsz,
-                          spc_err *e) {
+                          sp_error *e) {
   _cleanup_json_ json_object *cfg = NULL;
-  int r = spc_json_object_parse(text, "OCI config on stdin", &cfg, e);
+  int r = sp_json_object_parse(text, strlen(text), "OCI config on stdin",
+                               &cfg, e);
   if (r < 0)
     return r;
   const char *id = ap->a->id ? ap->a->id
                              : spc_oci_annotation(cfg, SPC_ANNOTATION_ID);
   if (!id)
-    return spc_fail(e, -EINVAL, "no container id: pass --id or set the "
-                    "annotation " SPC_ANNOTATION_ID);
+    return sp_fail(e, -EINVAL, "no container id: pass --id or set the "
+                   "annotation " SPC_ANNOTATION_ID);
   snprintf(where, wsz, "hook precreate %s", id);
   if ((r = spc_id_validate(id, e)) < 0 || (r = load(ap, e)) < 0)
     return r;
@@ -242,7 +251,7 @@ static int hook_precreate(app *ap, const char *text, char *where, size_t wsz,
   if ((r = create(ap, id, text, &out, NULL, e)) < 0)
     return r;
   if (fputs(out, stdout) < 0 || fflush(stdout) != 0)
-    return spc_fail_errno(e, -errno, "cannot write the config to stdout");
+    return sp_fail_errno(e, -errno, "cannot write the config to stdout");
   return 0;
 }
 
@@ -260,9 +269,9 @@ static const char *stage_of_status(const char *status) {
 /* Record the container's process; for poststart also re-apply its paths
  * into it, through a pidfd checked against what was just recorded. */
 static int hook_started(app *ap, const char *id, pid_t pid, bool apply,
-                        spc_err *e) {
+                        sp_error *e) {
   if (pid <= 0)
-    return spc_fail(e, -EINVAL, "the OCI state has no pid");
+    return sp_fail(e, -EINVAL, "the OCI state has no pid");
   spc_proc proc;
   int r;
   if ((r = spc_proc_read(pid, &proc, e)) < 0 ||
@@ -272,7 +281,7 @@ static int hook_started(app *ap, const char *id, pid_t pid, bool apply,
   if ((r = spc_target_from_record(ap->a->state_dir, id, &t, e)) < 0)
     return r;
   if (t.pid == 0)
-    return spc_fail(e, -ESRCH, "%s", t.note);
+    return sp_fail(e, -ESRCH, "%s", t.note);
   struct sharedpath_container c = {.size = sizeof(c), .id = id, .pid = t.pid,
                                    .pidfd = t.pidfd};
   struct sharedpath_error pe = sph_error();
@@ -281,7 +290,7 @@ static int hook_started(app *ap, const char *id, pid_t pid, bool apply,
   return r < 0 ? plugin_fail(r, &pe, e) : 0;
 }
 
-static int hook_stopped(app *ap, const char *id, bool persist, spc_err *e) {
+static int hook_stopped(app *ap, const char *id, bool persist, sp_error *e) {
   /* The process is gone: forget it first, so nothing can reach a reused
    * pid even if what follows fails. */
   int r = spc_record_remove(ap->a->state_dir, id, e);
@@ -298,12 +307,12 @@ static int hook_stopped(app *ap, const char *id, bool persist, spc_err *e) {
   return r < 0 ? plugin_fail(r, &pe, e) : 0;
 }
 
-static int cmd_hook(app *ap, char *where, size_t wsz, spc_err *e) {
+static int cmd_hook(app *ap, char *where, size_t wsz, sp_error *e) {
   const spc_args *a = ap->a;
   const char *stage = a->nargs ? a->args[0] : NULL;
   snprintf(where, wsz, "hook%s%s", stage ? " " : "", stage ? stage : "");
   _cleanup_free_ char *text = NULL;
-  int r = spc_read_fd(STDIN_FILENO, STDIN_MAX, "stdin", &text, NULL, e);
+  int r = sp_read_all(STDIN_FILENO, -1, STDIN_MAX, "stdin", &text, NULL, e);
   if (r < 0)
     return r;
   if (stage && !strcmp(stage, "precreate"))
@@ -313,16 +322,16 @@ static int cmd_hook(app *ap, char *where, size_t wsz, spc_err *e) {
     return r;
   const char *id = a->id ? a->id : st.sp_id ? st.sp_id : st.id;
   if (!stage && !(stage = stage_of_status(st.status))) {
-    r = spc_fail(e, -EINVAL, "cannot tell the hook stage from status '%s'; "
-                 "pass it: sharedpath hook STAGE", st.status);
+    r = sp_fail(e, -EINVAL, "cannot tell the hook stage from status '%s'; "
+                "pass it: sharedpath hook STAGE", st.status);
     goto out;
   }
   snprintf(where, wsz, "hook %s %s", stage, id);
   bool start = !strcmp(stage, "poststart");
   if (!start && strcmp(stage, "createRuntime") && strcmp(stage, "prestart") &&
       strcmp(stage, "poststop")) {
-    r = spc_fail(e, -EINVAL, "unknown hook stage '%s' (precreate, prestart, "
-                 "createRuntime, poststart, poststop)", stage);
+    r = sp_fail(e, -EINVAL, "unknown hook stage '%s' (precreate, prestart, "
+                "createRuntime, poststart, poststop)", stage);
     goto out;
   }
   if ((r = spc_id_validate(id, e)) < 0 || (r = load(ap, e)) < 0)
@@ -338,13 +347,13 @@ out:
 
 /* ---- add-path, remove-path, delete: a container by id ---- */
 
-static int open_target(app *ap, const char *id, spc_target *t, spc_err *e) {
+static int open_target(app *ap, const char *id, spc_target *t, sp_error *e) {
   if (ap->a->pid)
     return spc_target_from_pid(ap->a->pid, t, e);
   return spc_target_from_record(ap->a->state_dir, id, t, e);
 }
 
-static int cmd_paths(app *ap, bool add, spc_err *e) {
+static int cmd_paths(app *ap, bool add, sp_error *e) {
   const char *id = ap->a->args[0];
   spc_target t;
   int r;
@@ -366,7 +375,7 @@ static int cmd_paths(app *ap, bool add, spc_err *e) {
   return 0;
 }
 
-static int cmd_list(app *ap, spc_err *e) {
+static int cmd_list(app *ap, sp_error *e) {
   const char *id = ap->a->args[0];
   struct sharedpath_error pe = sph_error();
   char *json = NULL;
@@ -378,8 +387,8 @@ static int cmd_list(app *ap, spc_err *e) {
   _cleanup_json_ json_object *o = NULL;
   if (ap->a->json) {
     printf("%s\n", json);
-  } else if ((r = spc_json_object_parse(json, "the plugin's list", &o, e)) ==
-             0) {
+  } else if ((r = sp_json_object_parse(json, strlen(json), "the plugin's list",
+                                       &o, e)) == 0) {
     json_object *paths, *h, *c, *opts;
     if (json_object_object_get_ex(o, "paths", &paths))
       for (size_t i = 0; i < json_object_array_length(paths); i++) {
@@ -395,10 +404,10 @@ static int cmd_list(app *ap, spc_err *e) {
   return r;
 }
 
-static int cmd_delete(app *ap, spc_err *e) {
+static int cmd_delete(app *ap, sp_error *e) {
   const char *id = ap->a->args[0];
   spc_target t = {.pidfd = -1};
-  spc_err why = {{0}};
+  sp_error why = {0};
   int r;
   if ((r = load(ap, e)) < 0)
     return r;
@@ -407,7 +416,7 @@ static int cmd_delete(app *ap, spc_err *e) {
    * it goes away). */
   if (open_target(ap, id, &t, &why) < 0) {
     if (ap->a->pid)
-      return spc_fail(e, -ESRCH, "%s", why.msg);
+      return sp_fail(e, -ESRCH, "%s", why.msg);
     fprintf(stderr, "sharedpath: delete %s: warning: %s; deleting on the "
             "host side only\n", id, why.msg);
   }
@@ -423,7 +432,7 @@ static int cmd_delete(app *ap, spc_err *e) {
 
 int main(int argc, char **argv) {
   spc_args a;
-  spc_err e = {{0}};
+  sp_error e = {0};
   if (spc_args_parse(argc, argv, &a, &e) < 0) {
     fprintf(stderr, "sharedpath: %s (try 'sharedpath %s%s--help')\n", e.msg,
             a.cmd ? a.cmd->name : "", a.cmd ? " " : "");

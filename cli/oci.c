@@ -4,41 +4,21 @@
 
 #include "oci.h"
 
-int spc_json_object_parse(const char *text, const char *what,
-                          json_object **out, spc_err *e) {
-  json_tokener *tok = json_tokener_new();
-  if (!tok)
-    return spc_fail(e, -ENOMEM, "out of memory");
-  _cleanup_json_ json_object *o = json_tokener_parse_ex(tok, text, -1);
-  enum json_tokener_error jerr = json_tokener_get_error(tok);
-  size_t end = json_tokener_get_parse_end(tok);
-  json_tokener_free(tok);
-  if (!o || jerr != json_tokener_success)
-    return spc_fail(e, -EINVAL, "%s is not valid JSON: %s", what,
-                    json_tokener_error_desc(jerr));
-  if (text[end + strspn(text + end, " \t\r\n")] != '\0')
-    return spc_fail(e, -EINVAL, "%s has data after the JSON object", what);
-  if (!json_object_is_type(o, json_type_object))
-    return spc_fail(e, -EINVAL, "%s is not a JSON object", what);
-  *out = TAKE_PTR(o);
-  return 0;
-}
-
 /* A string member: missing is fine unless required; another type is not. */
 static int get_string(json_object *o, const char *key, bool required,
-                      char **out, spc_err *e) {
+                      char **out, sp_error *e) {
   json_object *v;
   *out = NULL;
   if (!json_object_object_get_ex(o, key, &v) || !v) {
     if (required)
-      return spc_fail(e, -EINVAL, "OCI state has no \"%s\"", key);
+      return sp_fail(e, -EINVAL, "OCI state has no \"%s\"", key);
     return 0;
   }
   if (!json_object_is_type(v, json_type_string))
-    return spc_fail(e, -EINVAL, "OCI state field \"%s\" is not a string",
-                    key);
+    return sp_fail(e, -EINVAL, "OCI state field \"%s\" is not a string",
+                   key);
   if (!(*out = strdup(json_object_get_string(v))))
-    return spc_fail(e, -ENOMEM, "out of memory");
+    return sp_fail(e, -ENOMEM, "out of memory");
   return 0;
 }
 
@@ -60,10 +40,10 @@ void spc_oci_state_free(spc_oci_state *st) {
   *st = (spc_oci_state){0};
 }
 
-int spc_oci_state_parse(const char *text, spc_oci_state *st, spc_err *e) {
+int spc_oci_state_parse(const char *text, spc_oci_state *st, sp_error *e) {
   *st = (spc_oci_state){0};
   _cleanup_json_ json_object *o = NULL;
-  int r = spc_json_object_parse(text, "OCI state on stdin", &o, e);
+  int r = sp_json_object_parse(text, strlen(text), "OCI state on stdin", &o, e);
   if (r < 0)
     return r;
   json_object *v;
@@ -75,8 +55,8 @@ int spc_oci_state_parse(const char *text, spc_oci_state *st, spc_err *e) {
     int64_t pid = json_object_is_type(v, json_type_int)
                       ? json_object_get_int64(v) : -1;
     if (pid < 0 || pid > INT_MAX) {
-      r = spc_fail(e, -EINVAL, "OCI state field \"pid\" is not a process "
-                   "id");
+      r = sp_fail(e, -EINVAL, "OCI state field \"pid\" is not a process "
+                  "id");
       goto fail;
     }
     st->pid = (pid_t)pid;
@@ -84,13 +64,13 @@ int spc_oci_state_parse(const char *text, spc_oci_state *st, spc_err *e) {
   json_object *ann;
   if (json_object_object_get_ex(o, "annotations", &ann) && ann &&
       !json_object_is_type(ann, json_type_object)) {
-    r = spc_fail(e, -EINVAL, "OCI state field \"annotations\" is not an "
-                 "object");
+    r = sp_fail(e, -EINVAL, "OCI state field \"annotations\" is not an "
+                "object");
     goto fail;
   }
   const char *a = spc_oci_annotation(o, SPC_ANNOTATION_ID);
   if (a && !(st->sp_id = strdup(a))) {
-    r = spc_fail(e, -ENOMEM, "out of memory");
+    r = sp_fail(e, -ENOMEM, "out of memory");
     goto fail;
   }
   a = spc_oci_annotation(o, SPC_ANNOTATION_PERSIST);
@@ -124,8 +104,8 @@ static json_object *new_hook(const spc_hook_spec *h, const char *stage,
   json_object *hook = json_object_new_object();
   json_object *args = json_object_new_array();
   if (!hook || !args) {
-    spc_json_putp(&hook);
-    spc_json_putp(&args);
+    sp_json_putp(&hook);
+    sp_json_putp(&args);
     return NULL;
   }
   json_object_object_add(hook, "path", json_object_new_string(h->path));
@@ -140,27 +120,27 @@ static json_object *new_hook(const spc_hook_spec *h, const char *stage,
 }
 
 int spc_oci_set_hooks(json_object *config, const spc_hook_spec *h,
-                      bool persist, spc_err *e) {
+                      bool persist, sp_error *e) {
   static const char *const stages[] = {"createRuntime", "poststart",
                                        "poststop"};
   json_object *hooks;
   if (!json_object_object_get_ex(config, "hooks", &hooks) || !hooks) {
     if (!(hooks = json_object_new_object()) ||
         json_object_object_add(config, "hooks", hooks) < 0)
-      return spc_fail(e, -ENOMEM, "out of memory");
+      return sp_fail(e, -ENOMEM, "out of memory");
   } else if (!json_object_is_type(hooks, json_type_object)) {
-    return spc_fail(e, -EINVAL, "config.json field \"hooks\" is not an "
-                    "object");
+    return sp_fail(e, -EINVAL, "config.json field \"hooks\" is not an "
+                   "object");
   }
   for (size_t s = 0; s < sizeof(stages) / sizeof(stages[0]); s++) {
     json_object *list;
     if (!json_object_object_get_ex(hooks, stages[s], &list) || !list) {
       if (!(list = json_object_new_array()) ||
           json_object_object_add(hooks, stages[s], list) < 0)
-        return spc_fail(e, -ENOMEM, "out of memory");
+        return sp_fail(e, -ENOMEM, "out of memory");
     } else if (!json_object_is_type(list, json_type_array)) {
-      return spc_fail(e, -EINVAL, "config.json field \"hooks.%s\" is not an "
-                      "array", stages[s]);
+      return sp_fail(e, -EINVAL, "config.json field \"hooks.%s\" is not an "
+                     "array", stages[s]);
     }
     for (size_t i = json_object_array_length(list); i-- > 0;)
       if (is_ours(json_object_array_get_idx(list, i)))
@@ -168,8 +148,8 @@ int spc_oci_set_hooks(json_object *config, const spc_hook_spec *h,
     json_object *hook = new_hook(h, stages[s],
                                  persist && !strcmp(stages[s], "poststop"));
     if (!hook || json_object_array_add(list, hook) < 0) {
-      spc_json_putp(&hook);
-      return spc_fail(e, -ENOMEM, "out of memory");
+      sp_json_putp(&hook);
+      return sp_fail(e, -ENOMEM, "out of memory");
     }
   }
   return 0;

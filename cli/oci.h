@@ -8,21 +8,11 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "util.h"
+#include "jsonobj.h"
 
 /* Annotations an engine can set to drive the hook (podman, iSulad). */
 #define SPC_ANNOTATION_ID "io.sharedpath.id"
 #define SPC_ANNOTATION_PERSIST "io.sharedpath.persist"
-
-static inline void spc_json_putp(json_object **o) {
-  if (*o)
-    json_object_put(*o);
-}
-#define _cleanup_json_ __attribute__((cleanup(spc_json_putp)))
-
-/* Parse text as exactly one JSON object (trailing data is an error). */
-int spc_json_object_parse(const char *text, const char *what,
-                          json_object **out, spc_err *e);
 
 /* The OCI state (runtime-spec "state"), the fields hooks use. */
 typedef struct spc_oci_state {
@@ -34,7 +24,7 @@ typedef struct spc_oci_state {
   bool persist;   /* annotation io.sharedpath.persist == "true" */
 } spc_oci_state;
 
-int spc_oci_state_parse(const char *text, spc_oci_state *st, spc_err *e);
+int spc_oci_state_parse(const char *text, spc_oci_state *st, sp_error *e);
 void spc_oci_state_free(spc_oci_state *st);
 
 /* A string annotation of an OCI config or state object, or NULL. */
@@ -53,6 +43,6 @@ typedef struct spc_hook_spec {
  * lists with fresh ones; other hooks stay as they are.  config is edited
  * in place; on error it may be half edited (callers work on a copy). */
 int spc_oci_set_hooks(json_object *config, const spc_hook_spec *h,
-                      bool persist, spc_err *e);
+                      bool persist, sp_error *e);
 
 #endif

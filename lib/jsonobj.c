@@ -16,8 +16,10 @@ int sp_json_object_parse(const char *text, size_t len, const char *what,
   if (!tok)
     return sp_fail(err, -ENOMEM, "out of memory");
   /* Strict: json-c otherwise takes comments, single quotes and numbers
-   * like 01e, and writes some back as text no other parser accepts. */
-  json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+   * like 01e, and writes some back as text no other parser accepts.  It
+   * stops after the object: what follows is checked below, by name. */
+  json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+                                  JSON_TOKENER_ALLOW_TRAILING_CHARS);
   /* An explicit length: with -1, json-c may count the terminating NUL as
    * consumed (after a trailing comment or number), and the check for
    * trailing data below would read past the end. */

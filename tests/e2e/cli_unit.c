@@ -6,30 +6,32 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "args.h"
+#include "fileio.h"
 #include "oci.h"
 #include "proc.h"
 
 #define ARGC(v) ((int)(sizeof(v) / sizeof(v[0])) - 1)
 
-static int parse(int argc, char **argv, spc_args *a, spc_err *e) {
-  *e = (spc_err){{0}};
+static int parse(int argc, char **argv, spc_args *a, sp_error *e) {
+  *e = (sp_error){0};
   return spc_args_parse(argc, argv, a, e);
 }
 
 /* Declares argv v in the caller's scope: a->args points into it. */
 #define PARSE_OK(a, v, ...)                                                    \
   char *v[] = {"sharedpath", __VA_ARGS__, NULL};                               \
-  CU_ASSERT_EQUAL(parse(ARGC(v), v, (a), &(spc_err){{0}}), 0)
+  CU_ASSERT_EQUAL(parse(ARGC(v), v, (a), &(sp_error){0}), 0)
 
 #define PARSE_FAILS(needle, ...)                                               \
   do {                                                                         \
     char *v_[] = {"sharedpath", __VA_ARGS__, NULL};                            \
     spc_args a_;                                                               \
-    spc_err e_;                                                                \
+    sp_error e_;                                                                \
     CU_ASSERT_EQUAL(parse(ARGC(v_), v_, &a_, &e_), -EINVAL);                   \
     CU_ASSERT_PTR_NOT_NULL(strstr(e_.msg, needle));                            \
   } while (0)
@@ -118,7 +120,7 @@ static void test_id(void) {
 
 static void test_state_ok(void) {
   spc_oci_state st;
-  spc_err e = {{0}};
+  sp_error e = {0};
   CU_ASSERT_EQUAL_FATAL(
       spc_oci_state_parse("{\"ociVersion\":\"1.0.2-dev\",\"id\":\"rx1\","
                           "\"status\":\"creating\",\"pid\":8457,\"bundle\":"
@@ -148,7 +150,7 @@ static void test_state_ok(void) {
 
 static void state_fails(const char *text, const char *needle) {
   spc_oci_state st;
-  spc_err e = {{0}};
+  sp_error e = {0};
   CU_ASSERT_EQUAL(spc_oci_state_parse(text, &st, &e), -EINVAL);
   CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, needle));
   CU_ASSERT_PTR_NULL(st.id);
@@ -172,9 +174,44 @@ static void test_state_bad(void) {
               "\"bundle\"");
 }
 
+/* text copied to the very end of a page followed by an inaccessible one:
+ * a parser reading one byte past the terminating NUL faults. */
+static char *at_page_end(const char *text, void **map, size_t *mapsz) {
+  size_t page = (size_t)sysconf(_SC_PAGESIZE), len = strlen(text) + 1;
+  *mapsz = 2 * page;
+  *map = mmap(NULL, *mapsz, PROT_READ | PROT_WRITE,
+              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (*map == MAP_FAILED || mprotect((char *)*map + page, page, PROT_NONE))
+    return NULL;
+  char *p = (char *)*map + page - len;
+  memcpy(p, text, len);
+  return p;
+}
+
+/* JSON the command reads (OCI state on stdin, process records) ends at its
+ * NUL: after a trailing comment or number json-c counts the NUL as parsed,
+ * and a check for trailing data must not look beyond it.  Comments are
+ * not JSON either. */
+static void test_json_past_end(void) {
+  static const char *const inputs[] = {"{}//x", "{}//", "{}/", "{}/*x*/",
+                                       "1", "{\"a\":1}//////"};
+  for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+    void *map = NULL;
+    size_t mapsz = 0;
+    char *text = at_page_end(inputs[i], &map, &mapsz);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+    spc_oci_state st;
+    spc_proc p;
+    sp_error e = {0};
+    CU_ASSERT_EQUAL(spc_oci_state_parse(text, &st, &e), -EINVAL);
+    CU_ASSERT_EQUAL(spc_record_parse(text, "c1", &p, &e), -EINVAL);
+    munmap(map, mapsz);
+  }
+}
+
 static void test_stat_start_time(void) {
   uint64_t t = 0;
-  spc_err e = {{0}};
+  sp_error e = {0};
   const char *line =
       "8457 (sleep) S 8440 8457 8457 0 -1 4194560 120 0 0 0 0 0 0 0 20 0 1 "
       "0 1234567 1650688 200 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 "
@@ -200,7 +237,7 @@ static void test_stat_start_time(void) {
 
 static void test_proc_self(void) {
   spc_proc p;
-  spc_err e = {{0}};
+  sp_error e = {0};
   CU_ASSERT_EQUAL_FATAL(spc_proc_read(getpid(), &p, &e), 0);
   CU_ASSERT(p.start_time > 0);
   struct stat sb;
@@ -215,7 +252,7 @@ static void test_proc_self(void) {
 static void test_record_round_trip(void) {
   spc_proc p = {.pid = 4242, .start_time = 18446744073709551615ull,
                 .mnt_dev = 4, .mnt_ino = 4026532178ull}, back;
-  spc_err e = {{0}};
+  sp_error e = {0};
   char *text = NULL;
   CU_ASSERT_EQUAL_FATAL(spc_record_format("c1", &p, &text, &e), 0);
   CU_ASSERT_EQUAL(spc_record_parse(text, "c1", &back, &e), 0);
@@ -227,7 +264,7 @@ static void test_record_round_trip(void) {
 
 static void record_fails(const char *text, int code) {
   spc_proc p;
-  spc_err e = {{0}};
+  sp_error e = {0};
   CU_ASSERT_EQUAL(spc_record_parse(text, "c1", &p, &e), code);
   CU_ASSERT(e.msg[0] != '\0');
 }
@@ -238,7 +275,7 @@ static void record_fails(const char *text, int code) {
 
 static void test_record_bad(void) {
   spc_proc p;
-  spc_err e = {{0}};
+  sp_error e = {0};
   CU_ASSERT_EQUAL(spc_record_parse(REC("1", "2", "3", "4"), "c1", &p, &e), 0);
   record_fails("", -EINVAL);
   record_fails("{\"version\":1", -EINVAL);
@@ -261,7 +298,7 @@ static void test_record_bad(void) {
 
 static void test_record_path(void) {
   char buf[64];
-  spc_err e = {{0}};
+  sp_error e = {0};
   CU_ASSERT_EQUAL(spc_record_path("/s", "c1", buf, sizeof(buf), &e), 0);
   CU_ASSERT_STRING_EQUAL(buf, "/s/pids/c1.json");
   CU_ASSERT_EQUAL(spc_record_path("/s", "../x", buf, sizeof(buf), &e),
@@ -304,14 +341,18 @@ static const char *const prefix[] = {"sharedpath", "--root", "/r", "--id",
 static const spc_hook_spec hs = {.path = "/usr/bin/sharedpath",
                                  .argv_prefix = prefix};
 
+static int parse_config(const char *text, json_object **cfg, sp_error *e) {
+  return sp_json_object_parse(text, strlen(text), "config", cfg, e);
+}
+
 static void test_hooks(void) {
-  spc_err e = {{0}};
+  sp_error e = {0};
   json_object *cfg = NULL;
   CU_ASSERT_EQUAL_FATAL(
-      spc_json_object_parse(
+      parse_config(
           "{\"ociVersion\":\"1.0.2\",\"hooks\":{\"poststop\":[{\"path\":"
           "\"/bin/other\",\"args\":[\"other\",\"hook\"]}],\"prestart\":[]}}",
-          "config", &cfg, &e),
+          &cfg, &e),
       0);
   bool persist = true;
   CU_ASSERT_EQUAL_FATAL(spc_oci_set_hooks(cfg, &hs, false, &e), 0);
@@ -337,9 +378,9 @@ static void test_hooks(void) {
 }
 
 static void hooks_fail(const char *text, const char *needle) {
-  spc_err e = {{0}};
+  sp_error e = {0};
   json_object *cfg = NULL;
-  CU_ASSERT_EQUAL_FATAL(spc_json_object_parse(text, "config", &cfg, &e), 0);
+  CU_ASSERT_EQUAL_FATAL(parse_config(text, &cfg, &e), 0);
   CU_ASSERT_EQUAL(spc_oci_set_hooks(cfg, &hs, false, &e), -EINVAL);
   CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, needle));
   json_object_put(cfg);
@@ -351,31 +392,36 @@ static void test_hooks_bad(void) {
   hooks_fail("{\"hooks\":{\"createRuntime\":\"x\"}}", "\"hooks.createRuntime\"");
 }
 
+static int read_file(const char *path, size_t max, char **text, size_t *len,
+                     sp_error *e) {
+  return sp_read_file_at(AT_FDCWD, path, max, path, text, len, e);
+}
+
 static void test_files(void) {
   char dir[] = "/tmp/sharedpath-cli-unit.XXXXXX";
   CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
   char path[128], link[128];
   snprintf(path, sizeof(path), "%s/config.json", dir);
   snprintf(link, sizeof(link), "%s/link.json", dir);
-  spc_err e = {{0}};
-  CU_ASSERT_EQUAL(spc_write_atomic(path, "{}", 2, 0640, &e), 0);
-  CU_ASSERT_EQUAL(spc_write_atomic(path, "{\"a\":1}", 7, 0640, &e), 0);
+  sp_error e = {0};
+  CU_ASSERT_EQUAL(sp_write_atomic(path, "{}", 2, 0640, &e), 0);
+  CU_ASSERT_EQUAL(sp_write_atomic(path, "{\"a\":1}", 7, 0640, &e), 0);
   struct stat sb;
   CU_ASSERT_EQUAL(stat(path, &sb), 0);
   CU_ASSERT_EQUAL(sb.st_mode & 07777, 0640);
   char *text = NULL;
   size_t len = 0;
-  CU_ASSERT_EQUAL(spc_read_file(path, 100, &text, &len, &e), 0);
+  CU_ASSERT_EQUAL(read_file(path, 100, &text, &len, &e), 0);
   CU_ASSERT_STRING_EQUAL(text, "{\"a\":1}");
   CU_ASSERT_EQUAL(len, 7);
   free(text);
-  CU_ASSERT_EQUAL(spc_read_file(path, 6, &text, &len, &e), -EFBIG);
+  CU_ASSERT_EQUAL(read_file(path, 6, &text, &len, &e), -EFBIG);
   CU_ASSERT_EQUAL(symlink(path, link), 0);
-  CU_ASSERT_EQUAL(spc_read_file(link, 100, &text, &len, &e), -ELOOP);
-  CU_ASSERT_EQUAL(spc_read_file(dir, 100, &text, &len, &e), -EINVAL);
+  CU_ASSERT_EQUAL(read_file(link, 100, &text, &len, &e), -ELOOP);
+  CU_ASSERT_EQUAL(read_file(dir, 100, &text, &len, &e), -EINVAL);
   /* A NUL byte would cut the text short unnoticed. */
-  CU_ASSERT_EQUAL(spc_write_atomic(path, "{}\0x", 4, 0600, &e), 0);
-  CU_ASSERT_EQUAL(spc_read_file(path, 100, &text, &len, &e), -EINVAL);
+  CU_ASSERT_EQUAL(sp_write_atomic(path, "{}\0x", 4, 0600, &e), 0);
+  CU_ASSERT_EQUAL(read_file(path, 100, &text, &len, &e), -EINVAL);
   /* No temp file is left next to the target. */
   char cmd[256];
   snprintf(cmd, sizeof(cmd), "test $(ls -A %s | wc -l) -eq 2", dir);
@@ -396,6 +442,7 @@ int main(void) {
       {"id", test_id},
       {"state_ok", test_state_ok},
       {"state_bad", test_state_bad},
+      {"json_past_end", test_json_past_end},
       {"stat_start_time", test_stat_start_time},
       {"proc_self", test_proc_self},
       {"record_round_trip", test_record_round_trip},
