@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* sharedpath: the plugin behind a command line and OCI hooks, so that
  * runc, crun, podman and iSulad users can hot-add host paths.  It is an
- * engine like any other: it dlopens the plugin through host-sim/loader.c
+ * engine like any other: it loads the plugin through libsharedpath-host
  * and speaks only the ABI in api/. */
 #include <fcntl.h>
 #include <libgen.h>
@@ -11,7 +11,7 @@
 
 #include "args.h"
 #include "fileio.h"
-#include "loader.h"
+#include "sharedpath/host.h"
 #include "oci.h"
 #include "proc.h"
 
@@ -119,12 +119,14 @@ static int load(app *ap, sp_error *e) {
       .log = plugin_log,
       .log_data = (void *)&ap->a->verbose,
   };
-  return sph_load(ap->plugin, &host, &ap->p, e->msg, sizeof(e->msg));
+  struct sharedpath_error he = sph_error();
+  r = sph_load(ap->plugin, &host, &ap->p, &he);
+  return r < 0 ? sp_fail(e, r, "%s", sph_strerror(&he, r)) : 0;
 }
 
 /* The plugin's message, or strerror when it gave none. */
 static int plugin_fail(int r, const struct sharedpath_error *pe, sp_error *e) {
-  return sp_fail(e, r, "%s", pe->message[0] ? pe->message : strerror(-r));
+  return sp_fail(e, r, "%s", sph_strerror(pe, r));
 }
 
 /* ---- oci-prepare, create, hook precreate: on_create ---- */
@@ -272,19 +274,21 @@ static int hook_started(app *ap, const char *id, pid_t pid, bool apply,
                         sp_error *e) {
   if (pid <= 0)
     return sp_fail(e, -EINVAL, "the OCI state has no pid");
-  spc_proc proc;
-  int r;
-  if ((r = spc_proc_read(pid, &proc, e)) < 0 ||
-      (r = spc_record_save(ap->a->state_dir, id, &proc, e)) < 0 || !apply)
+  sph_proc proc;
+  struct sharedpath_error pe = sph_error();
+  int r = sph_proc_read(pid, &proc, &pe);
+  if (r < 0)
+    return plugin_fail(r, &pe, e);
+  if ((r = spc_record_save(ap->a->state_dir, id, &proc, e)) < 0)
     return r;
+  if (!apply)
+    return 0;
   spc_target t;
   if ((r = spc_target_from_record(ap->a->state_dir, id, &t, e)) < 0)
     return r;
-  if (t.pid == 0)
+  if (t.t.pid == 0)
     return sp_fail(e, -ESRCH, "%s", t.note);
-  struct sharedpath_container c = {.size = sizeof(c), .id = id, .pid = t.pid,
-                                   .pidfd = t.pidfd};
-  struct sharedpath_error pe = sph_error();
+  struct sharedpath_container c = sph_container(id, &t.t);
   r = sph_start(&ap->p, &c, &pe);
   spc_target_close(&t);
   return r < 0 ? plugin_fail(r, &pe, e) : 0;
@@ -357,10 +361,11 @@ static int cmd_paths(app *ap, bool add, sp_error *e) {
   const char *id = ap->a->args[0];
   spc_target t;
   int r;
-  if ((r = load(ap, e)) < 0 || (r = open_target(ap, id, &t, e)) < 0)
+  if ((r = load(ap, e)) < 0)
     return r;
-  struct sharedpath_container c = {.size = sizeof(c), .id = id, .pid = t.pid,
-                                   .pidfd = t.pidfd};
+  if ((r = open_target(ap, id, &t, e)) < 0)
+    return r;
+  struct sharedpath_container c = sph_container(id, &t.t);
   struct sharedpath_error pe = sph_error();
   const char *const *specs = (const char *const *)ap->a->args + 1;
   size_t n = (size_t)ap->a->nargs - 1;
@@ -406,7 +411,7 @@ static int cmd_list(app *ap, sp_error *e) {
 
 static int cmd_delete(app *ap, sp_error *e) {
   const char *id = ap->a->args[0];
-  spc_target t = {.pidfd = -1};
+  spc_target t = {.t = {.pidfd = -1}};
   sp_error why = {0};
   int r;
   if ((r = load(ap, e)) < 0)
@@ -420,8 +425,7 @@ static int cmd_delete(app *ap, sp_error *e) {
     fprintf(stderr, "sharedpath: delete %s: warning: %s; deleting on the "
             "host side only\n", id, why.msg);
   }
-  struct sharedpath_container c = {.size = sizeof(c), .id = id, .pid = t.pid,
-                                   .pidfd = t.pidfd};
+  struct sharedpath_container c = sph_container(id, &t.t);
   struct sharedpath_error pe = sph_error();
   r = sph_delete(&ap->p, &c, &pe);
   spc_target_close(&t);

@@ -532,8 +532,11 @@ static int run_point(sim *s, const bench_opts *o, unsigned int nc,
   int r = sim_setup(s, msg, msgsz);
   if (r < 0)
     return r;
-  if ((r = sph_load(s->plugin_path, &s->host, &s->plugin, msg, msgsz)) < 0)
+  struct sharedpath_error e = sph_error();
+  if ((r = sph_load(s->plugin_path, &s->host, &s->plugin, &e)) < 0) {
+    snprintf(msg, msgsz, "%s", e.message);
     return r;
+  }
   s->loaded = true;
   sim_mounts_read(&s->baseline);
   s->have_baseline = true;

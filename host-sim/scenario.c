@@ -328,8 +328,8 @@ static int step_load(line_ctx *l) {
     return fail(l, "usage: load PATH");
   if (s->loaded)
     return fail(l, "a plugin is already loaded; unload it first");
-  char msg[1024] = "";
-  int r = sph_load(l->tok[1], &s->host, &s->plugin, msg, sizeof(msg));
+  struct sharedpath_error e = sph_error();
+  int r = sph_load(l->tok[1], &s->host, &s->plugin, &e);
   if (r == 0) {
     s->loaded = true;
     if (!s->quiet)
@@ -343,7 +343,7 @@ static int step_load(line_ctx *l) {
       s->have_baseline = true;
     }
   }
-  return outcome(l, r, msg);
+  return outcome(l, r, e.message);
 }
 
 static int step_unload(line_ctx *l) {

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 
 #include "container.h"
-#include "loader.h"
+#include "sharedpath/host.h"
 #include "mounttable.h"
 
 typedef struct sim {

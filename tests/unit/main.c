@@ -11,6 +11,7 @@ int main(void) {
   register_state_suite();
   register_statecache_suite();
   register_abi_suite();
+  register_host_suite();
   CU_basic_set_mode(CU_BRM_VERBOSE);
   CU_basic_run_tests();
   unsigned int failed = CU_get_number_of_failures() +

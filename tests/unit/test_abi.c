@@ -5,13 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "loader.h"
+#include "sharedpath/host.h"
 #include "unit.h"
 
 static void test_current_plugin(void) {
   sph_plugin p;
-  char msg[1024] = "";
-  CU_ASSERT_EQUAL_FATAL(sph_open(PLUGIN_PATH, &p, msg, sizeof(msg)), 0);
+  struct sharedpath_error err = sph_error();
+  CU_ASSERT_EQUAL_FATAL(sph_open(PLUGIN_PATH, &p, &err), 0);
   CU_ASSERT_EQUAL(p.t->abi_major, SHAREDPATH_ABI_MAJOR);
   CU_ASSERT_EQUAL(p.t->abi_minor, SHAREDPATH_ABI_MINOR);
   CU_ASSERT_EQUAL(p.t->size, sizeof(struct sharedpath_plugin));
@@ -22,8 +22,8 @@ static void test_current_plugin(void) {
 
 static void test_older_minor(void) {
   sph_plugin p;
-  char msg[1024] = "";
-  CU_ASSERT_EQUAL_FATAL(sph_open(PLUGIN_MINOR0_PATH, &p, msg, sizeof(msg)), 0);
+  struct sharedpath_error err = sph_error();
+  CU_ASSERT_EQUAL_FATAL(sph_open(PLUGIN_MINOR0_PATH, &p, &err), 0);
   CU_ASSERT_EQUAL(p.t->abi_minor, 0);
   CU_ASSERT_EQUAL(p.t->size, offsetof(struct sharedpath_plugin, on_stop));
   /* The host never reads past the plugin's size, whatever lies there. */
@@ -38,11 +38,11 @@ static void test_older_minor(void) {
 
 static void test_other_major(void) {
   sph_plugin p;
-  char msg[1024] = "";
-  CU_ASSERT_EQUAL(sph_open(FAKE_MAJOR2_PATH, &p, msg, sizeof(msg)),
+  struct sharedpath_error err = sph_error();
+  CU_ASSERT_EQUAL(sph_open(FAKE_MAJOR2_PATH, &p, &err),
                   -EPROTONOSUPPORT);
-  CU_ASSERT(strstr(msg, "ABI 2.0") != NULL);
-  CU_ASSERT(strstr(msg, "major") != NULL);
+  CU_ASSERT(strstr(err.message, "ABI 2.0") != NULL);
+  CU_ASSERT(strstr(err.message, "major") != NULL);
   CU_ASSERT_PTR_NULL(p.handle);
   /* The plugin side refuses a host of another major, too. */
   void *h = dlopen(PLUGIN_PATH, RTLD_NOW | RTLD_LOCAL);
@@ -58,19 +58,19 @@ static void test_other_major(void) {
 
 static void test_missing_entry(void) {
   sph_plugin p;
-  char msg[1024] = "";
-  CU_ASSERT_EQUAL(sph_open(FAKE_NOENTRY_PATH, &p, msg, sizeof(msg)), -ENOENT);
-  CU_ASSERT(strstr(msg, SHAREDPATH_PLUGIN_ENTRY_SYMBOL) != NULL);
-  CU_ASSERT_EQUAL(sph_open("/nonexistent/plugin.so", &p, msg, sizeof(msg)),
+  struct sharedpath_error err = sph_error();
+  CU_ASSERT_EQUAL(sph_open(FAKE_NOENTRY_PATH, &p, &err), -ENOENT);
+  CU_ASSERT(strstr(err.message, SHAREDPATH_PLUGIN_ENTRY_SYMBOL) != NULL);
+  CU_ASSERT_EQUAL(sph_open("/nonexistent/plugin.so", &p, &err),
                   -ENOENT);
-  CU_ASSERT(strstr(msg, "cannot load") != NULL);
+  CU_ASSERT(strstr(err.message, "cannot load") != NULL);
 }
 
 static void test_null_callbacks(void) {
   sph_plugin p;
-  char msg[1024] = "";
+  struct sharedpath_error err = sph_error();
   struct sharedpath_host host = {.size = sizeof(host), .state_dir = "/x"};
-  CU_ASSERT_EQUAL_FATAL(sph_load(FAKE_NULL_PATH, &host, &p, msg, sizeof(msg)),
+  CU_ASSERT_EQUAL_FATAL(sph_load(FAKE_NULL_PATH, &host, &p, &err),
                         0);
   struct sharedpath_container c = {.size = sizeof(c), .id = "x", .pidfd = -1};
   struct sharedpath_error e = sph_error();
@@ -91,8 +91,8 @@ static void test_null_callbacks(void) {
 /* The plugin writes an error only within the size the host declared. */
 static void test_error_struct_size(void) {
   sph_plugin p;
-  char msg[1024] = "";
-  CU_ASSERT_EQUAL_FATAL(sph_open(PLUGIN_PATH, &p, msg, sizeof(msg)), 0);
+  struct sharedpath_error err = sph_error();
+  CU_ASSERT_EQUAL_FATAL(sph_open(PLUGIN_PATH, &p, &err), 0);
   unsigned char buf[sizeof(struct sharedpath_error) + 64];
   memset(buf, 0xAA, sizeof(buf));
   struct sharedpath_error *e = (struct sharedpath_error *)buf;

@@ -10,6 +10,7 @@ void register_spec_suite(void);
 void register_state_suite(void);
 void register_statecache_suite(void);
 void register_abi_suite(void);
+void register_host_suite(void);
 
 #define ADD(suite, fn) CU_add_test(suite, #fn, fn)
 

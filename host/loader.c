@@ -1,69 +1,67 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Loading a plugin the way an engine should, and calling it. */
 #include <dlfcn.h>
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "loader.h"
+#include "internal.h"
 
-int sph_open(const char *path, sph_plugin *p, char *msg, size_t msgsz) {
+int sph_open(const char *path, sph_plugin *p, struct sharedpath_error *e) {
   *p = (sph_plugin){0};
   snprintf(p->path, sizeof(p->path), "%s", path);
   p->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-  if (!p->handle) {
-    snprintf(msg, msgsz, "cannot load plugin %s: %s", path, dlerror());
-    return -ENOENT;
-  }
+  if (!p->handle)
+    return sph_fail(e, -ENOENT, "cannot load plugin %s: %s", path,
+                    dlerror());
   sharedpath_plugin_entry_fn entry = (sharedpath_plugin_entry_fn)dlsym(
       p->handle, SHAREDPATH_PLUGIN_ENTRY_SYMBOL);
   if (!entry) {
-    snprintf(msg, msgsz, "%s does not export %s: it is not a sharedpath "
-             "plugin", path, SHAREDPATH_PLUGIN_ENTRY_SYMBOL);
     sph_unload(p);
-    return -ENOENT;
+    return sph_fail(e, -ENOENT, "%s does not export %s: it is not a "
+                    "sharedpath plugin", path, SHAREDPATH_PLUGIN_ENTRY_SYMBOL);
   }
   const struct sharedpath_plugin *t = NULL;
   int r = entry(SHAREDPATH_ABI_MAJOR, SHAREDPATH_ABI_MINOR, &t);
   if (t && (r == -EPROTONOSUPPORT || t->abi_major != SHAREDPATH_ABI_MAJOR)) {
-    snprintf(msg, msgsz, "plugin %s (%s) implements ABI %u.%u but this host "
-             "speaks %u.%u: major versions must match; use a plugin built "
-             "for ABI %u", path, t->version ? t->version : "?", t->abi_major,
-             t->abi_minor, SHAREDPATH_ABI_MAJOR, SHAREDPATH_ABI_MINOR,
-             SHAREDPATH_ABI_MAJOR);
+    r = sph_fail(e, -EPROTONOSUPPORT, "plugin %s (%s) implements ABI %u.%u "
+                 "but this host speaks %u.%u: major versions must match; "
+                 "use a plugin built for ABI %u", path,
+                 t->version ? t->version : "?", t->abi_major, t->abi_minor,
+                 SHAREDPATH_ABI_MAJOR, SHAREDPATH_ABI_MINOR,
+                 SHAREDPATH_ABI_MAJOR);
     sph_unload(p);
-    return -EPROTONOSUPPORT;
+    return r;
   }
   if (r < 0 || !t) {
-    snprintf(msg, msgsz, "plugin %s refused ABI %u.%u: %s", path,
-             SHAREDPATH_ABI_MAJOR, SHAREDPATH_ABI_MINOR,
-             strerror(r < 0 ? -r : EPROTO));
+    r = sph_fail(e, r < 0 ? r : -EPROTO, "plugin %s refused ABI %u.%u: %s",
+                 path, SHAREDPATH_ABI_MAJOR, SHAREDPATH_ABI_MINOR,
+                 strerror(r < 0 ? -r : EPROTO));
     sph_unload(p);
-    return r < 0 ? r : -EPROTO;
+    return r;
   }
   /* Everything of minor 0 must be there to be a table at all. */
   if (t->size < offsetof(struct sharedpath_plugin, release) +
                     sizeof(t->release) || !t->init) {
-    snprintf(msg, msgsz, "plugin %s has a malformed table (size %u, init "
-             "%s)", path, t->size, t->init ? "set" : "missing");
+    r = sph_fail(e, -EPROTO, "plugin %s has a malformed table (size %u, "
+                 "init %s)", path, t->size, t->init ? "set" : "missing");
     sph_unload(p);
-    return -EPROTO;
+    return r;
   }
   p->t = t;
   return 0;
 }
 
 int sph_load(const char *path, const struct sharedpath_host *host,
-             sph_plugin *p, char *msg, size_t msgsz) {
-  int r = sph_open(path, p, msg, msgsz);
+             sph_plugin *p, struct sharedpath_error *e) {
+  int r = sph_open(path, p, e);
   if (r < 0)
     return r;
-  struct sharedpath_error e = sph_error();
-  if ((r = p->t->init(host, &p->ctx, &e)) < 0) {
-    snprintf(msg, msgsz, "plugin %s failed to initialize: %s", path,
-             e.message[0] ? e.message : strerror(-r));
+  struct sharedpath_error ie = sph_error();
+  if ((r = p->t->init(host, &p->ctx, &ie)) < 0) {
     p->ctx = NULL;
     sph_unload(p);
-    return r;
+    return sph_fail(e, r, "plugin %s failed to initialize: %s", path,
+                    sph_strerror(&ie, r));
   }
   return 0;
 }
@@ -77,12 +75,7 @@ void sph_unload(sph_plugin *p) {
 }
 
 static int enosys(struct sharedpath_error *e, const char *name) {
-  if (e) {
-    e->code = -ENOSYS;
-    snprintf(e->message, sizeof(e->message),
-             "the plugin does not implement %s", name);
-  }
-  return -ENOSYS;
+  return sph_fail(e, -ENOSYS, "the plugin does not implement %s", name);
 }
 
 #define CALL(p, field, e, ...)                                                 \

@@ -1,0 +1,37 @@
+#!/bin/sh
+# An engine's build against the installed tree, as its own build would see
+# it: `cmake --install` into a staging prefix, then
+#   cc engine.c $(pkg-config --cflags --libs sharedpath-host)
+# (PKG_CONFIG_PATH=STAGE/LIBDIR/pkgconfig), and the same linked with the
+# static libsharedpath-host.a; both run against the installed plugin, found
+# through `pkg-config --variable=plugin sharedpath-plugin`.
+# Usage: run-installed.sh BUILD_DIR LIBDIR CC SANITIZE(ON|OFF)
+set -eu
+build=$1 libdir=$2 cc=$3 sanitize=$4
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d /tmp/sharedpath-installed.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+stage=$tmp/stage
+cmake --install "$build" --prefix "$stage" >"$tmp/install.log"
+export PKG_CONFIG_PATH="$stage/$libdir/pkgconfig"
+cflags=$(pkg-config --cflags sharedpath-host)
+libs=$(pkg-config --libs sharedpath-host)
+static_libs=$(pkg-config --static --libs-only-l sharedpath-host |
+              sed 's/-lsharedpath-host//')
+plugin=$(pkg-config --variable=plugin sharedpath-plugin)
+case "$sanitize" in
+ON|on|1|TRUE|true) extra="-fsanitize=address,undefined" ;;
+*) extra="" ;;
+esac
+echo "cc engine.c $cflags $libs"
+# shellcheck disable=SC2086 # flags are words
+"$cc" $extra -o "$tmp/engine" "$here/engine.c" $cflags $libs
+# shellcheck disable=SC2086
+"$cc" $extra -o "$tmp/engine-static" "$here/engine.c" $cflags \
+  "$stage/$libdir/libsharedpath-host.a" $static_libs
+if [ ! -f "$plugin" ]; then
+  echo "pkg-config names the plugin $plugin, which is not installed" >&2
+  exit 1
+fi
+LD_LIBRARY_PATH="$stage/$libdir" "$here/run-example.sh" "$tmp/engine" "$plugin"
+"$here/run-example.sh" "$tmp/engine-static" "$plugin"
