@@ -247,7 +247,9 @@ static int hook_precreate(app *ap, const char *text, char *where, size_t wsz,
     return sp_fail(e, -EINVAL, "no container id: pass --id or set the "
                    "annotation " SPC_ANNOTATION_ID);
   snprintf(where, wsz, "hook precreate %s", id);
-  if ((r = spc_id_validate(id, e)) < 0 || (r = load(ap, e)) < 0)
+  if ((r = spc_id_validate(id, e)) < 0)
+    return r;
+  if ((r = load(ap, e)) < 0)
     return r;
   _cleanup_free_ char *out = NULL;
   if ((r = create(ap, id, text, &out, NULL, e)) < 0)
@@ -338,7 +340,9 @@ static int cmd_hook(app *ap, char *where, size_t wsz, sp_error *e) {
                 "createRuntime, poststart, poststop)", stage);
     goto out;
   }
-  if ((r = spc_id_validate(id, e)) < 0 || (r = load(ap, e)) < 0)
+  if ((r = spc_id_validate(id, e)) < 0)
+    goto out;
+  if ((r = load(ap, e)) < 0)
     goto out;
   if (!strcmp(stage, "poststop"))
     r = hook_stopped(ap, id, a->persist || st.persist, e);

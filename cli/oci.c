@@ -43,13 +43,17 @@ void spc_oci_state_free(spc_oci_state *st) {
 int spc_oci_state_parse(const char *text, spc_oci_state *st, sp_error *e) {
   *st = (spc_oci_state){0};
   _cleanup_json_ json_object *o = NULL;
-  int r = sp_json_object_parse(text, strlen(text), "OCI state on stdin", &o, e);
+  int r = sp_json_object_parse(text, strlen(text), "OCI state on stdin", &o,
+                               e);
   if (r < 0)
     return r;
   json_object *v;
-  if ((r = get_string(o, "id", true, &st->id, e)) < 0 ||
-      (r = get_string(o, "status", true, &st->status, e)) < 0 ||
-      (r = get_string(o, "bundle", false, &st->bundle, e)) < 0)
+  r = get_string(o, "id", true, &st->id, e);
+  if (r == 0)
+    r = get_string(o, "status", true, &st->status, e);
+  if (r == 0)
+    r = get_string(o, "bundle", false, &st->bundle, e);
+  if (r < 0)
     goto fail;
   if (json_object_object_get_ex(o, "pid", &v) && v) {
     int64_t pid = json_object_is_type(v, json_type_int)

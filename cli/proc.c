@@ -61,10 +61,13 @@ int spc_record_parse(const char *text, const char *id, sph_proc *p,
   if (!json_object_object_get_ex(o, "mnt_ns", &ns) ||
       !json_object_is_type(ns, json_type_object))
     return sp_fail(e, -EINVAL, "process record: \"mnt_ns\" is missing");
-  if ((r = get_uint(o, "pid", INT_MAX, &pid, e)) < 0 ||
-      (r = get_uint(o, "start_time", UINT64_MAX, &st, e)) < 0 ||
-      (r = get_uint(ns, "dev", UINT64_MAX, &dev, e)) < 0 ||
-      (r = get_uint(ns, "ino", UINT64_MAX, &ino, e)) < 0)
+  if ((r = get_uint(o, "pid", INT_MAX, &pid, e)) < 0)
+    return r;
+  if ((r = get_uint(o, "start_time", UINT64_MAX, &st, e)) < 0)
+    return r;
+  if ((r = get_uint(ns, "dev", UINT64_MAX, &dev, e)) < 0)
+    return r;
+  if ((r = get_uint(ns, "ino", UINT64_MAX, &ino, e)) < 0)
     return r;
   if (pid == 0)
     return sp_fail(e, -EINVAL, "process record: \"pid\" is 0");

@@ -199,10 +199,14 @@ static int add_container(sim *s, unsigned int i, unsigned int npaths,
     return fail(msg, msgsz, -ENOMEM, "out of memory");
   r = 0;
   for (unsigned int j = 0; j < npaths && r == 0; j++)
-    if (asprintf(&specs[j], "%s/p%u:/data/p%u", dir, j, j) < 0)
+    if (asprintf(&specs[j], "%s/p%u:/data/p%u", dir, j, j) < 0) {
+      specs[j] = NULL;
       r = -ENOMEM;
-  if (r == 0 && (r = sph_add(&s->plugin, &d, (const char *const *)specs,
-                             npaths, &e)) < 0)
+    }
+  if (r < 0)
+    fail(msg, msgsz, r, "out of memory");
+  else if ((r = sph_add(&s->plugin, &d, (const char *const *)specs, npaths,
+                        &e)) < 0)
     fail(msg, msgsz, r, "on_add_path %s (%u paths): %s", c->id, npaths,
          e.message);
   for (unsigned int j = 0; j < npaths; j++)
@@ -333,10 +337,12 @@ static int hand_add(hand_ctx *h) {
   char *const a2[] = {"mount", "--bind", h->mid, h->m, NULL};
   char *const a3[] = {"nsenter", "-t", h->pid, "-m", "mount", "--bind",
                       h->src, "/byhand", NULL};
-  int r;
-  if ((r = run(a1)) < 0 || (r = run(a2)) < 0 || (r = run(a3)) < 0)
-    return r;
-  return 0;
+  int r = run(a1);
+  if (r == 0)
+    r = run(a2);
+  if (r == 0)
+    r = run(a3);
+  return r;
 }
 
 static int hand_remove(hand_ctx *h) {
@@ -344,8 +350,12 @@ static int hand_remove(hand_ctx *h) {
                       NULL};
   char *const a2[] = {"umount", h->m, NULL};
   char *const a3[] = {"umount", h->mid, NULL};
-  int r;
-  if ((r = run(a1)) < 0 || (r = run(a2)) < 0 || (r = run(a3)) < 0)
+  int r = run(a1);
+  if (r == 0)
+    r = run(a2);
+  if (r == 0)
+    r = run(a3);
+  if (r < 0)
     return r;
   return rmdir(h->m) < 0 || rmdir(h->mid) < 0 ? -errno : 0;
 }

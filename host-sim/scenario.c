@@ -10,8 +10,10 @@
 #include <string.h>
 #include <dirent.h>
 #include <ftw.h>
+#include <linux/fs.h>
 #include <linux/magic.h>
 #include <openssl/evp.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -684,6 +686,21 @@ static int step_list(line_ctx *l) {
   return outcome(l, r, e.message);
 }
 
+/* chattr +i / -i: an immutable dir can have no entry added or removed. */
+static int set_immutable(const char *path, bool on) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0)
+    return -errno;
+  int flags = 0, r = 0;
+  if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
+    r = -errno;
+  flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+  if (r == 0 && ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0)
+    r = -errno;
+  close(fd);
+  return r;
+}
+
 static int step_host_fs(line_ctx *l) {
   const char *cmd = l->tok[0];
   int r;
@@ -707,6 +724,10 @@ static int step_host_fs(line_ctx *l) {
       return fail(l, "usage: host-mount FSTYPE PATH");
     r = mount(l->tok[1], l->tok[2], l->tok[1], MS_NOSUID | MS_NODEV, NULL) < 0
             ? -errno : 0;
+  } else if (!strcmp(cmd, "host-chattr")) {
+    if (l->ntok != 3 || (strcmp(l->tok[2], "+i") && strcmp(l->tok[2], "-i")))
+      return fail(l, "usage: host-chattr PATH +i|-i");
+    r = set_immutable(l->tok[1], l->tok[2][0] == '+');
   } else if (!strcmp(cmd, "host-rm")) {
     if (l->ntok != 2)
       return fail(l, "usage: host-rm PATH");
@@ -1063,6 +1084,7 @@ static const struct {
     {"host-symlink", step_host_fs}, {"host-chmod", step_host_fs},
     {"host-truncate", step_host_fs}, {"host-mount", step_host_fs},
     {"host-umount", step_host_fs}, {"host-rm", step_host_fs},
+    {"host-chattr", step_host_fs},
     {"sha256", step_sha256},
     {"snapshot", step_snapshot},   {"list", step_list},
 };

@@ -27,11 +27,6 @@ void sp_log(const sp_ctx *ctx, int level, const char *fmt, ...) {
   ctx->log(ctx->log_data, level, msg);
 }
 
-static int copy_clean(char *dst, const char *src, const char *what,
-                      sp_error *err) {
-  return sp_path_clean(src, dst, what, err);
-}
-
 /* Replace dir (PATH_MAX) by where it really is: the host-path rules
  * compare resolved host paths with it, so a symlink on the way to the
  * shared root or the state dir must not be a way around them. */
@@ -69,30 +64,23 @@ void sp_ctx_free(sp_ctx *ctx) {
   free(ctx);
 }
 
-int sp_ctx_new(const struct sharedpath_host *host, sp_ctx **out,
-               sp_error *err) {
-  if (!host || host->size < offsetof(struct sharedpath_host, state_dir) +
-                                sizeof(host->state_dir))
-    return sp_fail(err, -EINVAL, "host services struct is missing or too "
-                   "small (size %u)", host ? host->size : 0);
-  sp_ctx *ctx = calloc(1, sizeof(*ctx));
-  if (!ctx)
-    return sp_fail(err, -ENOMEM, "out of memory");
-  ctx->state_dirfd = -1;
-  int r;
+static void ctx_freep(sp_ctx **ctx) { sp_ctx_free(*ctx); }
+
+/* The settings from host, cleaned, and the state cache. */
+static int ctx_settings(sp_ctx *ctx, const struct sharedpath_host *host,
+                        sp_error *err) {
   const char *root = host->shared_root ? host->shared_root
                                        : SHAREDPATH_DEFAULT_SHARED_ROOT;
-  if (!host->state_dir) {
-    r = sp_fail(err, -EINVAL, "host gave no state dir");
-    goto fail;
-  }
-  if ((r = copy_clean(ctx->root, root, "shared root", err)) < 0 ||
-      (r = copy_clean(ctx->state_dir, host->state_dir, "state dir", err)) < 0)
-    goto fail;
-  if (strcmp(ctx->root, "/") == 0) {
-    r = sp_fail(err, -EINVAL, "the shared root cannot be /");
-    goto fail;
-  }
+  if (!host->state_dir)
+    return sp_fail(err, -EINVAL, "host gave no state dir");
+  int r = sp_path_clean(root, ctx->root, "shared root", err);
+  if (r < 0)
+    return r;
+  r = sp_path_clean(host->state_dir, ctx->state_dir, "state dir", err);
+  if (r < 0)
+    return r;
+  if (strcmp(ctx->root, "/") == 0)
+    return sp_fail(err, -EINVAL, "the shared root cannot be /");
   ctx->flags = host->flags;
   ctx->max_paths = SHAREDPATH_HAS(host, max_paths_per_container) &&
                            host->max_paths_per_container
@@ -106,48 +94,64 @@ int sp_ctx_new(const struct sharedpath_host *host, sp_ctx **out,
     ctx->log = host->log;
     ctx->log_data = host->log_data;
   }
-  if ((r = sp_state_cache_new(&ctx->state_cache, err)) == 0)
-    sp_state_cache_set_check(ctx->state_cache, check_host_paths, ctx);
-  if (r < 0 ||
-      (r = sp_mkdir_p(ctx->state_dir, 0700, err)) < 0 ||
-      (r = sp_mkdir_p(ctx->root, SP_ROOT_MODE, err)) < 0 ||
-      (r = real_dir(ctx->state_dir, "state dir", err)) < 0 ||
-      (r = real_dir(ctx->root, "shared root", err)) < 0)
-    goto fail;
-  if (strcmp(ctx->root, "/") == 0) {
-    r = sp_fail(err, -EINVAL, "the shared root cannot be /");
-    goto fail;
-  }
+  if ((r = sp_state_cache_new(&ctx->state_cache, err)) < 0)
+    return r;
+  sp_state_cache_set_check(ctx->state_cache, check_host_paths, ctx);
+  return 0;
+}
+
+/* The state dir and the shared root exist, by their real paths, apart. */
+static int ctx_dirs(sp_ctx *ctx, sp_error *err) {
+  int r = sp_mkdir_p(ctx->state_dir, 0700, err);
+  if (r < 0)
+    return r;
+  if ((r = sp_mkdir_p(ctx->root, SP_ROOT_MODE, err)) < 0)
+    return r;
+  if ((r = real_dir(ctx->state_dir, "state dir", err)) < 0)
+    return r;
+  if ((r = real_dir(ctx->root, "shared root", err)) < 0)
+    return r;
+  if (strcmp(ctx->root, "/") == 0)
+    return sp_fail(err, -EINVAL, "the shared root cannot be /");
   if (sp_path_within(ctx->state_dir, ctx->root) ||
-      sp_path_within(ctx->root, ctx->state_dir)) {
-    r = sp_fail(err, -EINVAL, "state dir %s and shared root %s overlap",
-                ctx->state_dir, ctx->root);
-    goto fail;
-  }
-  if (strlen(ctx->root) > PATH_MAX - 256) {
-    r = sp_fail(err, -ENAMETOOLONG, "shared root %s is too long", ctx->root);
-    goto fail;
-  }
+      sp_path_within(ctx->root, ctx->state_dir))
+    return sp_fail(err, -EINVAL, "state dir %s and shared root %s overlap",
+                   ctx->state_dir, ctx->root);
+  if (strlen(ctx->root) > PATH_MAX - 256)
+    return sp_fail(err, -ENAMETOOLONG, "shared root %s is too long",
+                   ctx->root);
   snprintf(ctx->master, sizeof(ctx->master), "%s/master", ctx->root);
   snprintf(ctx->midpath, sizeof(ctx->midpath), "%s/midpath", ctx->root);
   ctx->state_dirfd = open(ctx->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (ctx->state_dirfd < 0) {
-    r = sp_fail_errno(err, -errno, "cannot open state dir %s", ctx->state_dir);
-    goto fail;
-  }
+  if (ctx->state_dirfd < 0)
+    return sp_fail_errno(err, -errno, "cannot open state dir %s",
+                         ctx->state_dir);
   /* State holds which host paths containers get: root-only. */
-  if (fchmod(ctx->state_dirfd, 0700) < 0) {
-    r = sp_fail_errno(err, -errno, "cannot chmod state dir %s",
-                      ctx->state_dir);
-    goto fail;
-  }
-  if ((r = sp_master_prepare(ctx, err)) < 0)
-    goto fail;
-  *out = ctx;
+  if (fchmod(ctx->state_dirfd, 0700) < 0)
+    return sp_fail_errno(err, -errno, "cannot chmod state dir %s",
+                         ctx->state_dir);
   return 0;
-fail:
-  sp_ctx_free(ctx);
-  return r;
+}
+
+int sp_ctx_new(const struct sharedpath_host *host, sp_ctx **out,
+               sp_error *err) {
+  if (!host || host->size < offsetof(struct sharedpath_host, state_dir) +
+                                sizeof(host->state_dir))
+    return sp_fail(err, -EINVAL, "host services struct is missing or too "
+                   "small (size %u)", host ? host->size : 0);
+  _cleanup_(ctx_freep) sp_ctx *ctx = calloc(1, sizeof(*ctx));
+  if (!ctx)
+    return sp_fail(err, -ENOMEM, "out of memory");
+  ctx->state_dirfd = -1;
+  int r = ctx_settings(ctx, host, err);
+  if (r < 0)
+    return r;
+  if ((r = ctx_dirs(ctx, err)) < 0)
+    return r;
+  if ((r = sp_master_prepare(ctx, err)) < 0)
+    return r;
+  *out = TAKE_PTR(ctx);
+  return 0;
 }
 
 static int check_container(const struct sharedpath_container *c,
@@ -175,7 +179,8 @@ static void locked_release(locked *l) {
     close(l->lockfd);
   l->lockfd = -1;
 }
-#define _cleanup_locked_ __attribute__((cleanup(locked_release)))
+#define _cleanup_locked_ _cleanup_(locked_release)
+#define LOCKED_INIT {.lockfd = -1}
 
 static int lock_and_load(sp_ctx *ctx, const char *id, locked *l,
                          sp_error *err) {
@@ -213,10 +218,9 @@ static int lock_and_load_existing(sp_ctx *ctx, const char *id, locked *l,
 
 /* The intent: the paths an add or remove is about to touch, recorded
  * before the first mount and cleared after the state is saved. */
-static int intent_write(locked *l, const char *id, sp_bind *binds,
-                        size_t n, sp_error *err) {
-  sp_state view = {.n = n, .cap = n, .paths = binds};
-  return sp_intent_write(l->lockfd, &l->lock_size, id, &view, err);
+static int intent_write(locked *l, const char *id, const sp_state *paths,
+                        sp_error *err) {
+  return sp_intent_write(l->lockfd, &l->lock_size, id, paths, err);
 }
 
 static void intent_clear(sp_ctx *ctx, const locked *l, const char *id) {
@@ -237,17 +241,16 @@ int sp_create(sp_ctx *ctx, const char *id, const char *spec, char **out,
   _cleanup_free_ char *edited = NULL;
   if ((r = sp_spec_add_mount(spec, source, &edited, err)) < 0)
     return r;
-  _cleanup_locked_ locked l;
+  _cleanup_locked_ locked l = LOCKED_INIT;
   if ((r = lock_and_load(ctx, id, &l, err)) < 0)
     return r;
   if ((r = sp_container_dirs_create(ctx, id, err)) < 0)
     return r;
-  if (!l.exists && (r = sp_state_save_cached(ctx->state_cache,
-                                             ctx->state_dirfd, id, &l.st,
-                                             err)) < 0)
-    return r;
   if (l.exists)
     sp_state_cache_give_back(ctx->state_cache, id, &l.st);
+  else if ((r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd, id,
+                                     &l.st, err)) < 0)
+    return r;
   sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: created %s", id, source);
   *out = TAKE_PTR(edited);
   return 0;
@@ -350,12 +353,14 @@ static int ctr_change(sp_ctx *ctx, const sp_target *t, const char *id,
     if (idents)
       ops[i].ident = idents[i];
     else if ((r = bind_ident(ctx, id, &binds[i], &ops[i].ident, err)) < 0)
-      continue;
+      break;
     if (!attach)
       continue;
-    r = sp_host_clone_for_container(ctx, id, &binds[i], err);
-    if (r >= 0)
-      ops[i].tree_fd = r, r = 0;
+    int tree = sp_host_clone_for_container(ctx, id, &binds[i], err);
+    if (tree < 0)
+      r = tree;
+    else
+      ops[i].tree_fd = tree;
   }
   if (r == 0)
     r = ctr_apply(ctx, t, id, binds, ops, n, unclean, err);
@@ -407,12 +412,6 @@ static const sp_bind *find_host(const sp_bind *v, size_t n, const char *host) {
   return NULL;
 }
 
-static void binds_free(sp_bind *v, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    sp_bind_clear(&v[i]);
-  free(v);
-}
-
 /* Open the running container, or report it is not running (t->pid 0). */
 static int target_for(const struct sharedpath_container *c, sp_target *t,
                       sp_error *err) {
@@ -448,7 +447,7 @@ static int reconcile(sp_ctx *ctx, const struct sharedpath_container *c,
     else
       drop[nd++] = *p;
   }
-  sp_target t;
+  _cleanup_target_ sp_target t = SP_TARGET_INIT;
   int r = target_for(c, &t, err);
   if (r == -ESRCH)
     r = 0; /* it died: its side of the mounts went with it */
@@ -467,14 +466,13 @@ static int reconcile(sp_ctx *ctx, const struct sharedpath_container *c,
       ((sp_bind *)find_ctr(&l->st, keep[i].ctr))->mnt_id = keep[i].mnt_id;
     /* The call goes on with l->st: save a copy (the cache takes what it
      * is given). */
-    sp_state copy;
-    if (r == 0 && (r = sp_state_copy(&l->st, &copy, err)) == 0) {
+    _cleanup_state_ sp_state copy = {0};
+    if (r == 0)
+      r = sp_state_copy(&l->st, &copy, err);
+    if (r == 0)
       r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd, id, &copy,
                                err);
-      sp_state_free(&copy);
-    }
   }
-  sp_target_close(&t);
   if (r < 0)
     return sp_wrap(err, r, "container '%s': recovering an interrupted "
                    "operation", id);
@@ -501,7 +499,7 @@ int sp_start(sp_ctx *ctx, const struct sharedpath_container *c,
   int r;
   if ((r = check_container(c, err)) < 0)
     return r;
-  _cleanup_locked_ locked l;
+  _cleanup_locked_ locked l = LOCKED_INIT;
   if ((r = begin(ctx, c, &l, err)) < 0)
     return r;
   if ((r = sp_container_dirs_create(ctx, c->id, err)) < 0)
@@ -518,12 +516,11 @@ int sp_start(sp_ctx *ctx, const struct sharedpath_container *c,
   if ((r = host_attach_all(ctx, c->id, l.st.paths, l.st.n, created, idents,
                            &unclean, err)) < 0)
     return r;
-  sp_target t;
-  if ((r = sp_target_open(c, &t, err)) == 0) {
+  _cleanup_target_ sp_target t = SP_TARGET_INIT;
+  r = sp_target_open(c, &t, err);
+  if (r == 0)
     r = ctr_attach(ctx, &t, c->id, l.st.paths, idents, l.st.n, &unclean,
                    err);
-    sp_target_close(&t);
-  }
   /* The new namespace's mounts have new ids: record them for removes. */
   size_t applied = l.st.n;
   if (r == 0)
@@ -548,7 +545,7 @@ int sp_stop(sp_ctx *ctx, const struct sharedpath_container *c,
   struct sharedpath_container stopped = *c;
   stopped.pid = 0;
   stopped.pidfd = -1;
-  _cleanup_locked_ locked l;
+  _cleanup_locked_ locked l = LOCKED_INIT;
   if ((r = begin(ctx, &stopped, &l, err)) < 0)
     return r;
   /* Unchanged (a recovery that changed it saved it): back to the cache. */
@@ -556,41 +553,40 @@ int sp_stop(sp_ctx *ctx, const struct sharedpath_container *c,
   return 0;
 }
 
-/* Parse and check a batch against itself. */
+/* Parse and check a batch against itself, into *out (empty before). */
 static int parse_batch(const char *const *specs, size_t n, bool for_remove,
-                       sp_bind **out, sp_error *err) {
+                       sp_state *out, sp_error *err) {
   if (n == 0 || !specs)
     return sp_fail(err, -EINVAL, "no paths given");
   if (n > SP_MAX_BATCH)
     return sp_fail(err, -E2BIG, "%zu paths in one call; at most %d", n,
                    SP_MAX_BATCH);
-  sp_bind *v = calloc(n, sizeof(*v));
-  if (!v)
+  _cleanup_state_ sp_state batch = {.paths = calloc(n, sizeof(sp_bind)),
+                                    .cap = n};
+  if (!batch.paths)
     return sp_fail(err, -ENOMEM, "out of memory");
-  int r = 0;
-  for (size_t i = 0; i < n && r == 0; i++) {
-    if ((r = sp_bind_parse(specs[i], for_remove, &v[i], err)) < 0) {
-      sp_wrap(err, r, "path %zu of %zu", i + 1, n);
-      break;
+  for (size_t i = 0; i < n; i++) {
+    sp_bind *b = &batch.paths[i];
+    int r = sp_bind_parse(specs[i], for_remove, b, err);
+    if (r < 0)
+      return sp_wrap(err, r, "path %zu of %zu", i + 1, n);
+    batch.n++;
+    for (size_t j = 0; j < i; j++) {
+      const sp_bind *o = &batch.paths[j];
+      if (strcmp(o->ctr, b->ctr) == 0)
+        return sp_fail(err, -EINVAL, "container path %s is given twice",
+                       b->ctr);
+      if (!for_remove && strcmp(o->host, b->host) == 0 &&
+          memcmp(&o->opts, &b->opts, sizeof(b->opts)) != 0)
+        return sp_fail(err, -EINVAL, "host path %s is given twice with "
+                       "different options (%s and %s)", b->host,
+                       sp_opts_string(&o->opts), sp_opts_string(&b->opts));
     }
-    for (size_t j = 0; j < i && r == 0; j++) {
-      if (strcmp(v[j].ctr, v[i].ctr) == 0)
-        r = sp_fail(err, -EINVAL, "container path %s is given twice",
-                    v[i].ctr);
-      else if (!for_remove && strcmp(v[j].host, v[i].host) == 0 &&
-               memcmp(&v[j].opts, &v[i].opts, sizeof(v[i].opts)) != 0)
-        r = sp_fail(err, -EINVAL, "host path %s is given twice with "
-                    "different options (%s and %s)", v[i].host,
-                    sp_opts_string(&v[j].opts), sp_opts_string(&v[i].opts));
-    }
-    if (r == 0 && v[i].host && (r = sp_hash_hex(v[i].host, v[i].hash, err)) < 0)
-      break;
+    if (b->host && (r = sp_hash_hex(b->host, b->hash, err)) < 0)
+      return r;
   }
-  if (r < 0) {
-    binds_free(v, n);
-    return r;
-  }
-  *out = v;
+  *out = batch;
+  batch = (sp_state){0};
   return 0;
 }
 
@@ -622,41 +618,39 @@ static int check_add(const sp_ctx *ctx, const char *id, const sp_state *st,
 
 int sp_add(sp_ctx *ctx, const struct sharedpath_container *c,
            const char *const *specs, size_t n, sp_error *err) {
-  int r;
-  if ((r = check_container(c, err)) < 0)
+  int r = check_container(c, err);
+  if (r < 0)
     return r;
-  sp_bind *binds = NULL;
+  _cleanup_state_ sp_state binds = {0};
   if ((r = parse_batch(specs, n, false, &binds, err)) < 0)
     return r;
-  _cleanup_locked_ locked l;
+  _cleanup_locked_ locked l = LOCKED_INIT;
+  _cleanup_target_ sp_target t = SP_TARGET_INIT;
   _cleanup_free_ bool *created = calloc(n, sizeof(bool));
   _cleanup_free_ sp_ident *idents = calloc(n, sizeof(sp_ident));
-  sp_target t = {.pidfd = -1, .rootfd = -1};
-  bool unclean = false, mounted_ctr = false;
-  size_t before = 0;
-  if (!created || !idents) {
-    r = sp_fail(err, -ENOMEM, "out of memory");
-    goto out;
-  }
-  if ((r = begin(ctx, c, &l, err)) < 0 ||
-      (r = check_add(ctx, c->id, &l.st, binds, n, err)) < 0 ||
-      (r = target_for(c, &t, err)) < 0)
-    goto out;
+  if (!created || !idents)
+    return sp_fail(err, -ENOMEM, "out of memory");
+  if ((r = begin(ctx, c, &l, err)) < 0)
+    return r;
+  if ((r = check_add(ctx, c->id, &l.st, binds.paths, n, err)) < 0)
+    return r;
+  if ((r = target_for(c, &t, err)) < 0)
+    return r;
   /* From here on every step is undone on failure; the intent covers the
    * death of the process in between. */
-  if ((r = intent_write(&l, c->id, binds, n, err)) < 0)
-    goto out;
-  if ((r = host_attach_all(ctx, c->id, binds, n, created, idents, &unclean,
-                           err)) < 0)
-    goto undo;
-  if (t.pid > 0) {
-    if ((r = ctr_attach(ctx, &t, c->id, binds, idents, n, &unclean, err)) < 0)
-      goto undo_host;
-    mounted_ctr = true;
-  }
-  before = l.st.n;
+  if ((r = intent_write(&l, c->id, &binds, err)) < 0)
+    return r;
+  bool unclean = false;
+  size_t before = l.st.n;
+  r = host_attach_all(ctx, c->id, binds.paths, n, created, idents, &unclean,
+                      err);
+  if (r < 0)
+    goto undo; /* host_attach_all undid its own binds */
+  if (t.pid > 0 && (r = ctr_attach(ctx, &t, c->id, binds.paths, idents, n,
+                                   &unclean, err)) < 0)
+    goto undo_host;
   for (size_t i = 0; i < n && r == 0; i++)
-    r = sp_state_append(&l.st, &binds[i], err);
+    r = sp_state_append(&l.st, &binds.paths[i], err);
   if (r == 0)
     r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd, c->id,
                              &l.st, err);
@@ -664,118 +658,115 @@ int sp_add(sp_ctx *ctx, const struct sharedpath_container *c,
     intent_clear(ctx, &l, c->id);
     sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: added %zu path(s)%s",
            c->id, n, t.pid > 0 ? "" : " (applied at next start)");
-    goto out;
+    return 0;
   }
   while (l.st.n > before)
     sp_state_remove_at(&l.st, l.st.n - 1);
-  if (mounted_ctr) {
+  if (t.pid > 0) {
     sp_error e = {0};
-    if (ctr_detach(ctx, &t, c->id, binds, n, &unclean, &e) < 0) {
+    if (ctr_detach(ctx, &t, c->id, binds.paths, n, &unclean, &e) < 0) {
       sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", c->id,
              e.msg);
       unclean = true;
     }
   }
 undo_host:
-  host_rollback(ctx, c->id, binds, created, n, &unclean);
+  host_rollback(ctx, c->id, binds.paths, created, n, &unclean);
 undo:
   if (!unclean)
     intent_clear(ctx, &l, c->id);
-out:
-  sp_target_close(&t);
-  binds_free(binds, n);
   return r;
+}
+
+/* The state entries req names, copied into *gone (empty before). */
+static int resolve_removal(const sp_state *st, const char *id,
+                           const sp_state *req, sp_state *gone,
+                           sp_error *err) {
+  for (size_t i = 0; i < req->n; i++) {
+    const sp_bind *q = &req->paths[i], *e = find_ctr(st, q->ctr);
+    if (!e)
+      return sp_fail(err, -ENOENT, "container '%s' has no path at %s", id,
+                     q->ctr);
+    if (q->host && strcmp(q->host, e->host) != 0)
+      return sp_fail(err, -ENOENT, "container path %s takes host path %s, "
+                     "not %s", q->ctr, e->host, q->host);
+    int r = sp_state_append(gone, e, err);
+    if (r < 0)
+      return r;
+  }
+  return 0;
 }
 
 int sp_remove(sp_ctx *ctx, const struct sharedpath_container *c,
               const char *const *specs, size_t n, sp_error *err) {
-  int r;
-  if ((r = check_container(c, err)) < 0)
+  int r = check_container(c, err);
+  if (r < 0)
     return r;
-  sp_bind *req = NULL;
+  _cleanup_state_ sp_state req = {0};
   if ((r = parse_batch(specs, n, true, &req, err)) < 0)
     return r;
-  _cleanup_locked_ locked l;
-  sp_state next = {0};
-  sp_target t = {.pidfd = -1, .rootfd = -1};
-  sp_bind *gone = calloc(n, sizeof(*gone));
+  _cleanup_locked_ locked l = LOCKED_INIT;
+  _cleanup_state_ sp_state gone = {0}; /* the entries taken out, copied */
+  _cleanup_state_ sp_state next = {0}; /* the state without them */
+  _cleanup_target_ sp_target t = SP_TARGET_INIT;
   _cleanup_free_ bool *detached = calloc(n, sizeof(bool));
-  bool unclean = false, unmounted_ctr = false;
-  if (!gone || !detached) {
-    r = sp_fail(err, -ENOMEM, "out of memory");
-    goto out;
-  }
+  if (!detached)
+    return sp_fail(err, -ENOMEM, "out of memory");
   if ((r = begin(ctx, c, &l, err)) < 0)
-    goto out;
-  /* Resolve each request to its state entry; gone[] are copies. */
-  for (size_t i = 0; i < n; i++) {
-    const sp_bind *e = find_ctr(&l.st, req[i].ctr);
-    if (!e) {
-      r = sp_fail(err, -ENOENT, "container '%s' has no path at %s", c->id,
-                  req[i].ctr);
-      goto out;
-    }
-    if (req[i].host && strcmp(req[i].host, e->host) != 0) {
-      r = sp_fail(err, -ENOENT, "container path %s takes host path %s, not "
-                  "%s", req[i].ctr, e->host, req[i].host);
-      goto out;
-    }
-    gone[i] = *e;
-    gone[i].host = strdup(e->host);
-    gone[i].ctr = strdup(e->ctr);
-    if (!gone[i].host || !gone[i].ctr) {
-      r = sp_fail(err, -ENOMEM, "out of memory");
-      goto out;
-    }
-  }
-  if ((r = sp_state_copy(&l.st, &next, err)) < 0 ||
-      (r = target_for(c, &t, err)) < 0)
-    goto out;
+    return r;
+  if ((r = resolve_removal(&l.st, c->id, &req, &gone, err)) < 0)
+    return r;
+  if ((r = sp_state_copy(&l.st, &next, err)) < 0)
+    return r;
+  if ((r = target_for(c, &t, err)) < 0)
+    return r;
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < next.n; j++)
-      if (strcmp(next.paths[j].ctr, gone[i].ctr) == 0) {
+      if (strcmp(next.paths[j].ctr, gone.paths[i].ctr) == 0) {
         sp_state_remove_at(&next, j);
         break;
       }
-  if ((r = intent_write(&l, c->id, gone, n, err)) < 0)
-    goto out;
-  if (t.pid > 0) {
-    if ((r = ctr_detach(ctx, &t, c->id, gone, n, &unclean, err)) < 0)
-      goto undo;
-    unmounted_ctr = true;
-  }
+  if ((r = intent_write(&l, c->id, &gone, err)) < 0)
+    return r;
+  bool unclean = false;
+  if (t.pid > 0 && (r = ctr_detach(ctx, &t, c->id, gone.paths, n, &unclean,
+                                   err)) < 0)
+    goto undo;
   /* Host binds still used by a remaining path stay (reference count). */
   for (size_t i = 0; i < n && r == 0; i++) {
-    if (find_host(next.paths, next.n, gone[i].host) ||
-        find_host(gone, i, gone[i].host))
+    if (find_host(next.paths, next.n, gone.paths[i].host) ||
+        find_host(gone.paths, i, gone.paths[i].host))
       continue;
     /* Marked first: a detach that fails half-way (master unmounted, mid
      * busy) is put back whole by the rollback's attach. */
     detached[i] = true;
-    r = sp_host_detach(ctx, c->id, gone[i].hash, err);
+    r = sp_host_detach(ctx, c->id, gone.paths[i].hash, err);
   }
-  if (r == 0 && (r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd,
-                                          c->id, &next, err)) == 0) {
+  if (r == 0)
+    r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd, c->id,
+                             &next, err);
+  if (r == 0) {
     intent_clear(ctx, &l, c->id);
     sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: removed %zu path(s)",
            c->id, n);
-    goto out;
+    return 0;
   }
   /* Put back what we took: host side first, then the container side. */
-  for (size_t i = 0; i < n; i++)
-    if (detached[i]) {
-      sp_ident ident;
-      bool made;
-      sp_error e = {0};
-      if (sp_host_attach(ctx, c->id, &gone[i], &ident, &made, &e) < 0) {
-        sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s",
-               c->id, e.msg);
-        unclean = true;
-      }
-    }
-  if (unmounted_ctr) {
+  for (size_t i = 0; i < n; i++) {
+    if (!detached[i])
+      continue;
+    sp_ident ident;
+    bool made;
     sp_error e = {0};
-    if (ctr_attach(ctx, &t, c->id, gone, NULL, n, &unclean, &e) < 0) {
+    if (sp_host_attach(ctx, c->id, &gone.paths[i], &ident, &made, &e) < 0) {
+      sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", c->id,
+             e.msg);
+      unclean = true;
+    }
+  }
+  if (t.pid > 0) {
+    sp_error e = {0};
+    if (ctr_attach(ctx, &t, c->id, gone.paths, NULL, n, &unclean, &e) < 0) {
       sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", c->id,
              e.msg);
       unclean = true;
@@ -784,12 +775,6 @@ int sp_remove(sp_ctx *ctx, const struct sharedpath_container *c,
 undo:
   if (!unclean)
     intent_clear(ctx, &l, c->id);
-out:
-  sp_target_close(&t);
-  sp_state_free(&next);
-  if (gone)
-    binds_free(gone, n);
-  binds_free(req, n);
   return r;
 }
 
@@ -797,7 +782,7 @@ int sp_list(sp_ctx *ctx, const char *id, char **out, sp_error *err) {
   int r;
   if ((r = sp_id_validate(id, err)) < 0)
     return r;
-  _cleanup_locked_ locked l;
+  _cleanup_locked_ locked l = LOCKED_INIT;
   if ((r = lock_and_load_existing(ctx, id, &l, err)) < 0)
     return r;
   if (!l.exists)
@@ -813,7 +798,7 @@ int sp_delete(sp_ctx *ctx, const struct sharedpath_container *c,
   int r;
   if ((r = check_container(c, err)) < 0)
     return r;
-  _cleanup_locked_ locked l = {.lockfd = -1};
+  _cleanup_locked_ locked l = LOCKED_INIT;
   if ((r = sp_state_lock(ctx->state_dirfd, c->id, &l.lockfd, &l.lock_size,
                          err)) < 0)
     return r;
@@ -826,19 +811,17 @@ int sp_delete(sp_ctx *ctx, const struct sharedpath_container *c,
   sp_error ierr = {0};
   sp_intent_read(l.lockfd, l.lock_size, c->id, &l.intent, &l.has_intent,
                  &ierr);
-  sp_target t;
+  _cleanup_target_ sp_target t = SP_TARGET_INIT;
   if (target_for(c, &t, NULL) == 0 && t.pid > 0) {
     /* Take out the saved paths and any an interrupted add left behind. */
     bool unclean = false;
-    sp_state all = {0};
+    _cleanup_state_ sp_state all = {0};
     r = sp_state_copy(&l.st, &all, err);
     for (size_t i = 0; i < l.intent.n && r == 0; i++)
       if (!find_ctr(&all, l.intent.paths[i].ctr))
         r = sp_state_append(&all, &l.intent.paths[i], err);
     if (r == 0 && all.n)
       r = ctr_detach(ctx, &t, c->id, all.paths, all.n, &unclean, err);
-    sp_state_free(&all);
-    sp_target_close(&t);
     if (r < 0)
       return sp_wrap(err, r, "deleting container '%s'", c->id);
   }

@@ -155,9 +155,10 @@ int sp_container_dirs_create(const sp_ctx *ctx, const char *id,
   char m[PATH_MAX], mid[PATH_MAX];
   PATHF(m, err, "%s/%s", ctx->master, id);
   PATHF(mid, err, "%s/%s", ctx->midpath, id);
-  int r;
-  if ((r = mkdir_mode(m, SP_ROOT_MODE, err)) < 0 ||
-      (r = mkdir_mode(mid, SP_ROOT_MODE, err)) < 0)
+  int r = mkdir_mode(m, SP_ROOT_MODE, err);
+  if (r < 0)
+    return r;
+  if ((r = mkdir_mode(mid, SP_ROOT_MODE, err)) < 0)
     return r;
   if ((r = sp_is_mountpoint(AT_FDCWD, m)) < 0)
     return sp_fail_errno(err, r, "cannot inspect %s", m);
@@ -282,14 +283,16 @@ int sp_container_dirs_remove(const sp_ctx *ctx, const char *id,
   char m[PATH_MAX], mid[PATH_MAX];
   PATHF(m, err, "%s/%s", ctx->master, id);
   PATHF(mid, err, "%s/%s", ctx->midpath, id);
-  int r;
   /* Master first: unmounting there also drops the copies that propagated
    * into the container. */
-  if ((r = umount_below(m, err)) < 0 || (r = umount_below(mid, err)) < 0 ||
-      (r = remove_placeholders(m, err)) < 0 ||
-      (r = remove_placeholders(mid, err)) < 0)
+  int r = umount_below(m, err);
+  if (r < 0)
     return r;
-  return 0;
+  if ((r = umount_below(mid, err)) < 0)
+    return r;
+  if ((r = remove_placeholders(m, err)) < 0)
+    return r;
+  return remove_placeholders(mid, err);
 }
 
 /* Create an empty dir or file to mount on.  One this call creates is
@@ -588,14 +591,16 @@ int sp_host_detach(const sp_ctx *ctx, const char *id, const char *hash,
     /* The kernel refuses to remove a mount point (EBUSY): this both
      * checks that nothing is mounted there any more and removes it. */
     int r = remove_placeholder(order[i]);
-    if (r == -EBUSY)
-      r = sp_fail(err, -EBUSY, "%s is still mounted after unmount", order[i]);
-    else
-      r = 0;
-    if (r < 0) {
+    if (r == -EBUSY) {
       rebind_master(ctx, i, mid, m);
-      return r;
+      return sp_fail(err, -EBUSY, "%s is still mounted after unmount",
+                     order[i]);
     }
+    /* Unmounted but left behind: the caller's rollback binds it again
+     * (a mid that is no mount any more has nothing to re-bind from). */
+    if (r < 0)
+      return sp_fail_errno(err, r, "cannot remove the mount point %s",
+                           order[i]);
   }
   return 0;
 }

@@ -32,9 +32,13 @@ typedef struct sp_target {
   int rootfd;  /* /proc/<pid>/root, opened after the pidfd */
 } sp_target;
 
+#define SP_TARGET_INIT {.pidfd = -1, .rootfd = -1}
+
 int sp_target_open(const struct sharedpath_container *c, sp_target *t,
                    sp_error *err) SP_HIDDEN;
+/* Close what sp_target_open opened; t stays closed (pidfd, rootfd -1). */
 void sp_target_close(sp_target *t) SP_HIDDEN;
+#define _cleanup_target_ _cleanup_(sp_target_close)
 
 /* Run ops in order inside the container, stopping at the first failure:
  * the failing op's result says why, `did` tells which ops changed the

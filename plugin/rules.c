@@ -213,9 +213,12 @@ int sp_bind_parse(const char *spec, bool for_remove, sp_bind *b,
     if (!(b->host = strdup(buf)))
       return sp_fail(err, -ENOMEM, "out of memory");
   }
-  if ((r = sp_path_clean(ctr, buf, "container", err)) < 0 ||
-      (r = sp_ctr_path_check(buf, err)) < 0 ||
-      (r = sp_opts_parse(opts, &b->opts, err)) < 0) {
+  r = sp_path_clean(ctr, buf, "container", err);
+  if (r == 0)
+    r = sp_ctr_path_check(buf, err);
+  if (r == 0)
+    r = sp_opts_parse(opts, &b->opts, err);
+  if (r < 0) {
     sp_bind_clear(b);
     return r;
   }

@@ -17,6 +17,7 @@ typedef struct sp_state {
 } sp_state;
 
 void sp_state_free(sp_state *st) SP_HIDDEN;
+#define _cleanup_state_ _cleanup_(sp_state_free)
 int sp_state_append(sp_state *st, const sp_bind *b, sp_error *err) SP_HIDDEN;
 void sp_state_remove_at(sp_state *st, size_t i) SP_HIDDEN;
 int sp_state_copy(const sp_state *src, sp_state *dst, sp_error *err) SP_HIDDEN;
