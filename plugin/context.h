@@ -24,6 +24,13 @@ typedef struct sp_ctx {
   void *log_data;
 } sp_ctx;
 
+/* A context from the engine's host struct: settings, dirs, the master
+ * tmpfs prepared (mounts.c). */
+int sp_ctx_new(const struct sharedpath_host *host, sp_ctx **out,
+               sp_error *err) SP_HIDDEN;
+void sp_ctx_free(sp_ctx *ctx) SP_HIDDEN;
+
+/* To the engine's log sink, if it gave one (log.c). */
 void sp_log(const sp_ctx *ctx, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4))) SP_HIDDEN;
 #endif

@@ -81,8 +81,9 @@ PATHS_CB(cb_remove, sp_remove)
 static int cb_list(void *ctx, const char *id, char **json_out,
                    struct sharedpath_error *herr) {
   sp_error e = {0};
-  int r = ctx && json_out ? sp_list(ctx, id, json_out, &e)
-                          : sp_fail(&e, -EINVAL, "on_list_paths: NULL argument");
+  int r = ctx && json_out
+              ? sp_list(ctx, id, json_out, &e)
+              : sp_fail(&e, -EINVAL, "on_list_paths: NULL argument");
   return out(r, &e, herr);
 }
 

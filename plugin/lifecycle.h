@@ -4,10 +4,6 @@
 #define SP_LIFECYCLE_H
 #include "context.h"
 
-int sp_ctx_new(const struct sharedpath_host *host, sp_ctx **out,
-               sp_error *err) SP_HIDDEN;
-void sp_ctx_free(sp_ctx *ctx) SP_HIDDEN;
-
 int sp_create(sp_ctx *ctx, const char *id, const char *spec, char **out,
               sp_error *err) SP_HIDDEN;
 int sp_start(sp_ctx *ctx, const struct sharedpath_container *c,

@@ -129,7 +129,8 @@ int sp_master_prepare(const sp_ctx *ctx, sp_error *err) {
     if ((r = sp_is_mountpoint(AT_FDCWD, ctx->root)) < 0)
       return sp_fail_errno(err, r, "cannot inspect %s", ctx->root);
     if (r == 0) {
-      if (SP_SYS(SP_F_MOUNT, mount(ctx->root, ctx->root, NULL, MS_BIND, NULL)) < 0)
+      if (SP_SYS(SP_F_MOUNT,
+                 mount(ctx->root, ctx->root, NULL, MS_BIND, NULL)) < 0)
         return sp_fail_errno(err, -errno, "cannot bind %s onto itself",
                              ctx->root);
     }

@@ -107,6 +107,15 @@ void sp_target_close(sp_target *t) {
   t->pidfd = t->rootfd = -1;
 }
 
+/* Open the running container, or report it is not running (t->pid 0). */
+int sp_target_open_running(const struct sharedpath_container *c, sp_target *t,
+                           sp_error *err) {
+  *t = (sp_target){.pidfd = -1, .rootfd = -1};
+  if (!c || c->pid <= 0)
+    return 0;
+  return sp_target_open(c, t, err);
+}
+
 /* ---- everything below runs in the CLONE_VM child: syscalls only ---- */
 
 typedef struct child_args {

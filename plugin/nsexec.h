@@ -39,6 +39,10 @@ int sp_target_open(const struct sharedpath_container *c, sp_target *t,
 /* Close what sp_target_open opened; t stays closed (pidfd, rootfd -1). */
 void sp_target_close(sp_target *t) SP_HIDDEN;
 #define _cleanup_target_ _cleanup_(sp_target_close)
+/* sp_target_open for a running container (c->pid > 0); for one that is
+ * not running, 0 with t->pid 0. */
+int sp_target_open_running(const struct sharedpath_container *c,
+                           sp_target *t, sp_error *err) SP_HIDDEN;
 
 /* Run ops in order inside the container, stopping at the first failure:
  * the failing op's result says why, `did` tells which ops changed the

@@ -44,6 +44,21 @@ void sp_state_remove_at(sp_state *st, size_t i) {
   st->n--;
 }
 
+const sp_bind *sp_state_find_ctr(const sp_state *st, const char *ctr) {
+  for (size_t i = 0; i < st->n; i++)
+    if (strcmp(st->paths[i].ctr, ctr) == 0)
+      return &st->paths[i];
+  return NULL;
+}
+
+const sp_bind *sp_binds_find_host(const sp_bind *v, size_t n,
+                                  const char *host) {
+  for (size_t i = 0; i < n; i++)
+    if (strcmp(v[i].host, host) == 0)
+      return &v[i];
+  return NULL;
+}
+
 int sp_state_copy(const sp_state *src, sp_state *dst, sp_error *err) {
   *dst = (sp_state){0};
   for (size_t i = 0; i < src->n; i++) {

@@ -21,6 +21,11 @@ void sp_state_free(sp_state *st) SP_HIDDEN;
 int sp_state_append(sp_state *st, const sp_bind *b, sp_error *err) SP_HIDDEN;
 void sp_state_remove_at(sp_state *st, size_t i) SP_HIDDEN;
 int sp_state_copy(const sp_state *src, sp_state *dst, sp_error *err) SP_HIDDEN;
+/* The entry at container path ctr, or NULL. */
+const sp_bind *sp_state_find_ctr(const sp_state *st, const char *ctr) SP_HIDDEN;
+/* The first of v[0..n) with host path host, or NULL. */
+const sp_bind *sp_binds_find_host(const sp_bind *v, size_t n,
+                                  const char *host) SP_HIDDEN;
 
 /* Parse state text; every entry is re-validated as if it came from a user. */
 int sp_state_parse(const char *text, size_t len, const char *id,

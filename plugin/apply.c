@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Applying binds and undoing them: the host side (host -> mid -> master)
+ * and the container side (sp_ctr_run), all or nothing. */
+#include <string.h>
+#include <sys/stat.h>
+
+#include "apply.h"
+
+/* Undo host binds this call made.  A failed undo leaves *unclean set: the
+ * intent then stays on disk and the next call finishes the job. */
+void sp_host_rollback(sp_ctx *ctx, const char *id, const sp_bind *binds,
+                      const bool *created, size_t n, bool *unclean) {
+  for (size_t i = n; i-- > 0;) {
+    if (!created[i])
+      continue;
+    sp_error e = {0};
+    if (sp_host_detach(ctx, id, binds[i].hash, &e) < 0) {
+      sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", id,
+             e.msg);
+      *unclean = true;
+    }
+  }
+}
+
+static void close_ops(sp_ctr_op *ops, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (ops[i].tree_fd >= 0) {
+      close(ops[i].tree_fd);
+      ops[i].tree_fd = -1;
+    }
+}
+
+/* What a bind of b shows: from its master bind, or from the host path when
+ * the master bind is already gone (recovery). */
+static int bind_ident(sp_ctx *ctx, const char *id, const sp_bind *b,
+                      sp_ident *ident, sp_error *err) {
+  if (sp_host_ident(ctx, id, b->hash, ident, NULL) == 0)
+    return 0;
+  struct stat sb;
+  if (stat(b->host, &sb) < 0)
+    return sp_fail_errno(err, -errno, "cannot stat host path %s", b->host);
+  *ident = (sp_ident){sb.st_dev, sb.st_ino, S_ISDIR(sb.st_mode)};
+  return 0;
+}
+
+/* Run ops in the container; on failure run the inverse of those that took
+ * effect.  The caller keeps ownership of ops' tree fds. */
+static int ctr_apply(sp_ctx *ctx, const sp_target *t, const char *id,
+                     const sp_bind *binds, sp_ctr_op *ops, size_t n,
+                     bool *unclean, sp_error *err) {
+  int r = sp_ctr_run(t, ops, n, err);
+  if (r == 0)
+    return 0;
+  _cleanup_free_ sp_ctr_op *inv = calloc(n, sizeof(*inv));
+  if (!inv) {
+    *unclean = true;
+    return r;
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!ops[i].did)
+      continue;
+    inv[k] = ops[i];
+    inv[k].attach = !ops[i].attach;
+    inv[k].tree_fd = -1;
+    if (inv[k].attach) {
+      /* Put back what was taken out: a fresh clone of the master bind. */
+      inv[k].tree_fd = sp_host_clone_for_container(ctx, id, &binds[i], NULL);
+      if (inv[k].tree_fd < 0) {
+        *unclean = true;
+        continue;
+      }
+    }
+    k++;
+  }
+  sp_error e = {0};
+  if (k && sp_ctr_run(t, inv, k, &e) < 0) {
+    sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", id, e.msg);
+    *unclean = true;
+  }
+  close_ops(inv, k);
+  return r;
+}
+
+/* Put binds[i] into the running container (attach) or take them out.  All
+ * or nothing: on failure what was done is undone.  An attach whose target
+ * already shows the bind leaves it (recovery re-runs this); a detach only
+ * ever unmounts our own mount: the top mount at the target must show the
+ * bind's root.  idents[i], when given, is that root as sp_host_attach
+ * just found it (no second stat); otherwise it is looked up. */
+static int ctr_change(sp_ctx *ctx, const sp_target *t, const char *id,
+                      sp_bind *binds, const sp_ident *idents, size_t n,
+                      bool attach, bool *unclean, sp_error *err) {
+  _cleanup_free_ sp_ctr_op *ops = calloc(n ? n : 1, sizeof(*ops));
+  if (!ops)
+    return sp_fail(err, -ENOMEM, "out of memory");
+  int r = 0;
+  for (size_t i = 0; i < n; i++)
+    ops[i] = (sp_ctr_op){.attach = attach, .tree_fd = -1,
+                         .target = binds[i].ctr,
+                         .mnt_id = attach ? 0 : binds[i].mnt_id};
+  for (size_t i = 0; i < n && r == 0; i++) {
+    if (idents)
+      ops[i].ident = idents[i];
+    else if ((r = bind_ident(ctx, id, &binds[i], &ops[i].ident, err)) < 0)
+      break;
+    if (!attach)
+      continue;
+    int tree = sp_host_clone_for_container(ctx, id, &binds[i], err);
+    if (tree < 0)
+      r = tree;
+    else
+      ops[i].tree_fd = tree;
+  }
+  if (r == 0)
+    r = ctr_apply(ctx, t, id, binds, ops, n, unclean, err);
+  /* Where each new mount is: the state records it for the remove. */
+  for (size_t i = 0; r == 0 && attach && i < n; i++)
+    binds[i].mnt_id = ops[i].mnt_id;
+  close_ops(ops, n);
+  return r;
+}
+
+int sp_ctr_attach(sp_ctx *ctx, const sp_target *t, const char *id,
+                  sp_bind *binds, const sp_ident *idents, size_t n,
+                  bool *unclean, sp_error *err) {
+  return ctr_change(ctx, t, id, binds, idents, n, true, unclean, err);
+}
+
+int sp_ctr_detach(sp_ctx *ctx, const sp_target *t, const char *id,
+                  sp_bind *binds, size_t n, bool *unclean,
+                  sp_error *err) {
+  return ctr_change(ctx, t, id, binds, NULL, n, false, unclean, err);
+}
+
+/* Make sure every bind in binds has its host side; record what we made
+ * and what each bind shows (idents, for the container side). */
+int sp_host_attach_all(sp_ctx *ctx, const char *id, const sp_bind *binds,
+                       size_t n, bool *created, sp_ident *idents,
+                       bool *unclean, sp_error *err) {
+  for (size_t i = 0; i < n; i++) {
+    int r = sp_host_attach(ctx, id, &binds[i], &idents[i], &created[i], err);
+    if (r < 0) {
+      sp_host_rollback(ctx, id, binds, created, i, unclean);
+      return sp_wrap(err, r, "host path %s", binds[i].host);
+    }
+  }
+  return 0;
+}
+
