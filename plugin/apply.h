@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Applying binds and undoing them, all or nothing: the host side
- * (mounts.h) for a batch, and the container side (nsexec.h) with the
+ * (mounts.h) for a batch, and the container side (ctrops.h) with the
  * inverse of what took effect run on failure.  A failed undo sets
  * *unclean: the caller then leaves the intent on disk and the next call
  * for the container finishes the job (recovery.h). */
 #ifndef SP_APPLY_H
 #define SP_APPLY_H
+#include "ctrops.h"
 #include "mounts.h"
-#include "nsexec.h"
 #include "state.h"
 
 /* Make sure every bind in binds has its host side; created[i] tells

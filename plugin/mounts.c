@@ -3,18 +3,17 @@
 #include <fcntl.h>
 #include <libmount.h>
 #include <linux/magic.h>
-#include <linux/openat2.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
 #include "fault.h"
 #include "fileio.h"
 #include "mounts.h"
+#include "syscalls.h"
 
 #define PATHF(buf, err, ...)                                                   \
   do {                                                                         \
@@ -473,7 +472,7 @@ static int open_host(const sp_ctx *ctx, const char *host, sp_error *err) {
     return r;
   struct open_how how = {.flags = O_PATH | O_CLOEXEC,
                          .resolve = RESOLVE_NO_SYMLINKS};
-  int fd = (int)syscall(SYS_openat2, AT_FDCWD, host, &how, sizeof(how));
+  int fd = sp_openat2(AT_FDCWD, host, &how);
   if (fd >= 0)
     return fd; /* no symlink on the way: the text checked is the path */
   /* Missing (and no symlink before the missing part): create it, checking

@@ -1,17 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* The container-side child: a CLONE_VM|CLONE_VFORK clone that enters the
+ * container's mount namespace through its pidfd and runs a function made
+ * of system calls only (ctrops.c), and the target it enters. */
 #include <fcntl.h>
-#include <linux/magic.h>
-#include <linux/openat2.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/pidfd.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #include "fault.h"
@@ -43,30 +39,6 @@
 #define under_valgrind() false
 #endif
 
-enum {
-  STAGE_SETNS = 1,
-  STAGE_RESOLVE,
-  STAGE_CREATE,
-  STAGE_CHECK,
-  STAGE_MOUNT,
-  STAGE_UMOUNT,
-  STAGE_RESERVED,
-  STAGE_RACED,
-};
-
-static const char *stage_name(int s) {
-  switch (s) {
-  case STAGE_SETNS: return "entering the container's mount namespace";
-  case STAGE_RESOLVE: return "resolving";
-  case STAGE_CREATE: return "creating";
-  case STAGE_CHECK: return "checking";
-  case STAGE_MOUNT: return "mounting on";
-  case STAGE_UMOUNT: return "unmounting";
-  case STAGE_RESERVED: return "checking where symlinks lead";
-  case STAGE_RACED: return "renamed inside the container while mounting on";
-  default: return "handling";
-  }
-}
 
 int sp_target_open(const struct sharedpath_container *c, sp_target *t,
                    sp_error *err) {
@@ -116,500 +88,64 @@ int sp_target_open_running(const struct sharedpath_container *c, sp_target *t,
   return sp_target_open(c, t, err);
 }
 
-/* ---- everything below runs in the CLONE_VM child: syscalls only ---- */
+/* What the child reports back, beside fn's own results. */
+typedef struct child_out {
+  long fault_steps; /* the test build's step counter (fault.h) */
+  int setns_err;    /* -errno of entering the namespace, or 0 */
+  int result;       /* fn's */
+} child_out;
 
 typedef struct child_args {
   const sp_target *t;
-  sp_ctr_op *ops;
-  size_t n;
-  int procfd;
-  long *fault_steps; /* shared with the parent: the test build's counter */
-  bool rooted;       /* the child's root is the container's (root_in) */
+  sp_nsexec_fn fn;
+  void *ctx, *shared;
+  child_out *out;
 } child_args;
 
-/* Leave the child, handing the fault-injection step count back (the
- * parent keeps counting from there, also where the clone is a fork). */
-__attribute__((noreturn)) static void child_exit(const child_args *a,
-                                                 int code) {
-  *a->fault_steps = sp_fault_steps();
-  _exit(code);
-}
-
-/* Make the child's root exactly the root we resolve in (the container
- * init's), so the kernel names fds and mounts as the container sees them
- * (getcwd, /proc/self/fd, statmount).  Only done when a name is needed:
- * nothing else depends on the child's root (every lookup is an openat2
- * RESOLVE_IN_ROOT from the root fd, unmounts go through fds). */
-static int root_in(child_args *a) {
-  if (a->rooted)
-    return 0;
-  if (fchdir(a->t->rootfd) < 0 || chroot(".") < 0)
-    return -errno;
-  a->rooted = true;
-  return 0;
-}
-
-static int resolve_how(int rootfd, const char *path, int oflags,
-                       uint64_t extra) {
-  struct open_how how = {
-      .flags = (uint64_t)(O_PATH | O_CLOEXEC | oflags),
-      .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | extra,
-  };
-  /* With RESOLVE_IN_ROOT, a rename or mount anywhere on the system while
-   * ".." is resolved gives EAGAIN (the kernel cannot prove ".." stayed
-   * inside): retry, as openat2(2) advises.  Bounded, for a container that
-   * renames in a loop to starve us. */
-  for (int tries = 0;; tries++) {
-    int fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-    if (fd >= 0)
-      return fd;
-    if (errno != EAGAIN || tries == 1000)
-      return -errno;
-  }
-}
-
-static int resolve(int rootfd, const char *path, int oflags) {
-  return resolve_how(rootfd, path, oflags, 0);
-}
-
-/* Append fd's digits to buf ("self/fd/"): no snprintf in the child. */
-static void fd_path(char buf[32], int fd) {
-  char digits[12];
-  int i = 0;
-  unsigned int v = (unsigned int)fd;
-  do
-    digits[i++] = (char)('0' + v % 10);
-  while ((v /= 10) && i < 11);
-  size_t o = strlen(buf);
-  while (i)
-    buf[o++] = digits[--i];
-  buf[o] = '\0';
-}
-
-/* The path of fd (plus "/name" when name is given) as the container sees
- * it, after symlinks: the child's root is the container's root (see
- * child_main), so the kernel's name for fd is that path.  A directory is
- * named by getcwd after fchdir (no procfs lookup); anything else through
- * the host's procfs.  The rules for container paths ("/", /.sharedpath,
- * /proc, /sys) apply to it as to the path given: a symlink must not be a
- * way around them. */
-static int check_resolved(child_args *a, int procfd, int fd, bool is_dir,
-                          const char *name) {
-  char path[PATH_MAX];
-  ssize_t n;
-  int r = root_in(a);
-  if (r < 0)
-    return r;
-  if (is_dir) {
-    if (fchdir(fd) < 0)
-      return -errno;
-    n = syscall(SYS_getcwd, path, sizeof(path));
-    if (n < 0)
-      return -errno;
-    n = (ssize_t)strlen(path);
-  } else {
-    char link[32] = "self/fd/";
-    fd_path(link, fd);
-    /* No procfd: every source of this call is a directory (sp_ctr_run), so
-     * a target that is not one fails the type check and is never mounted
-     * on; its name does not matter. */
-    if (procfd < 0)
-      return 0;
-    n = readlinkat(procfd, link, path, sizeof(path));
-    if (n < 0)
-      return -errno;
-    if ((size_t)n >= sizeof(path))
-      return -ENAMETOOLONG;
-  }
-  if (name) {
-    size_t len = strlen(name);
-    if (n == 1)
-      n = 0; /* the root: "/" + name */
-    if ((size_t)n + 1 + len >= sizeof(path))
-      return -ENAMETOOLONG;
-    path[n++] = '/';
-    memcpy(path + n, name, len);
-    n += (ssize_t)len;
-  }
-  path[n] = '\0';
-  return path[0] == '/' ? sp_ctr_path_check(path, NULL) : -EPERM;
-}
-
-/* procfs and sysfs hand over the kernel's view of the host (the container
- * shares its kernel): never mount on them, nor create anything there. */
-static int on_kernel_fs(int fd) {
-  struct statfs sf;
-  if (fstatfs(fd, &sf) < 0)
-    return -errno;
-  return sf.f_type == PROC_SUPER_MAGIC || sf.f_type == SYSFS_MAGIC ? -EPERM
-                                                                   : 0;
-}
-
-/* Create the missing components of path inside the container, each one
- * resolved in the container's root; the last one as a dir or an empty
- * file. */
-static int create_path(child_args *a, const char *path, bool last_is_dir,
-                       int *stage) {
-  int rootfd = a->t->rootfd;
-  char buf[PATH_MAX];
-  size_t len = strlen(path);
-  if (len >= sizeof(buf))
-    return -ENAMETOOLONG;
-  memcpy(buf, path, len + 1);
-  int parent = resolve(rootfd, "/", O_DIRECTORY);
-  if (parent < 0)
-    return parent;
-  char *p = buf + 1;
-  for (;;) {
-    char *slash = strchr(p, '/');
-    bool last = slash == NULL;
-    if (slash)
-      *slash = '\0';
-    int fd = resolve(rootfd, buf, last ? 0 : O_DIRECTORY);
-    if (fd == -ENOENT) {
-      int r = on_kernel_fs(parent);
-      if (r < 0)
-        *stage = STAGE_CHECK;
-      else if ((r = check_resolved(a, -1, parent, true, p)) < 0)
-        *stage = STAGE_RESERVED;
-      if (r < 0) {
-        close(parent);
-        return r;
-      }
-      if (!last || last_is_dir)
-        r = SP_SYS(SP_F_MKDIR, mkdirat(parent, p, 0755)) < 0 && errno != EEXIST
-                ? -errno : 0;
-      else {
-        int f = SP_SYS(SP_F_MKDIR, openat(parent, p, O_WRONLY | O_CREAT |
-                                          O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                                          0644));
-        r = f < 0 && errno != EEXIST ? -errno : 0;
-        if (f >= 0)
-          close(f);
-      }
-      if (r < 0) {
-        close(parent);
-        return r;
-      }
-      fd = resolve(rootfd, buf, last ? 0 : O_DIRECTORY);
-    }
-    close(parent);
-    if (fd < 0)
-      return fd;
-    if (last)
-      return fd;
-    parent = fd;
-    *slash = '/';
-    p = slash + 1;
-  }
-}
-
-/* umount2 needs a path, and it must be exactly the mount fd points at,
- * never whatever a path resolves to later.  A directory: make it the
- * child's cwd and unmount "." (no name is looked up at all; the child has
- * its own cwd, not the engine's).  A file: reach it through the host's
- * procfs (procfd, opened before setns) so the container cannot fake it.
- * Our own fd pins the mount, so the unmount is a detach: the mount leaves
- * the container's tree at once and is freed when the last file in it is
- * closed (processes inside keep what they hold open, as with docker). */
-static int umount_fd(int procfd, int fd, bool is_dir) {
-  if (is_dir) {
-    if (fchdir(fd) < 0)
-      return -errno;
-    return SP_SYS(SP_F_UMOUNT, umount2(".", MNT_DETACH)) < 0 ? -errno : 0;
-  }
-  char path[32] = "self/fd/";
-  fd_path(path, fd);
-  /* umount2 resolves relative paths from the cwd: the host's /proc. */
-  if (fchdir(procfd) < 0)
-    return -errno;
-  return SP_SYS(SP_F_UMOUNT, umount2(path, MNT_DETACH)) < 0 ? -errno : 0;
-}
-
-#ifndef STATX_MNT_ID_UNIQUE
-#define STATX_MNT_ID_UNIQUE 0x00004000U
-#endif
-
-/* What the top mount at fd is: its file type, whether it is the root of a
- * mount showing id (our bind), and its unique mount id (0 before 6.8). */
-typedef struct seen {
-  mode_t mode;
-  bool ours;
-  uint64_t mnt_id;
-} seen;
-
-static int look(int fd, const sp_ident *id, seen *s) {
-  struct statx sx;
-  if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS | STATX_MNT_ID_UNIQUE,
-            &sx) < 0)
-    return -errno;
-  s->mode = sx.stx_mode;
-  s->ours = (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) &&
-            makedev(sx.stx_dev_major, sx.stx_dev_minor) == id->dev &&
-            sx.stx_ino == id->ino;
-  s->mnt_id = (sx.stx_mask & STATX_MNT_ID_UNIQUE) ? sx.stx_mnt_id : 0;
-  return 0;
-}
-
-/* statmount(2) (6.8+): where a mount of our namespace is, by unique id. */
-struct sp_mnt_id_req {
-  uint32_t size, spare;
-  uint64_t mnt_id, param;
-};
-struct sp_statmount {
-  uint32_t size, spare1;
-  uint64_t mask;
-  uint32_t sb_dev_major, sb_dev_minor;
-  uint64_t sb_magic;
-  uint32_t sb_flags, fs_type;
-  uint64_t mnt_id, mnt_parent_id;
-  uint32_t mnt_id_old, mnt_parent_id_old;
-  uint64_t mnt_attr, mnt_propagation, mnt_peer_group, mnt_master;
-  uint64_t propagate_from;
-  uint32_t mnt_root, mnt_point;
-  uint64_t spare2[50];
-  char str[];
-};
-#define SP_NR_statmount 457
-#define SP_STATMOUNT_MNT_POINT 0x00000010U
-
-/* The mount point of mount mnt_id as this process sees it (the child's
- * root is the container's), into path.  -ENOENT: no such mount any more. */
-static int mount_point_of(uint64_t mnt_id, char *path, size_t size) {
-  union {
-    struct sp_statmount sm;
-    char buf[sizeof(struct sp_statmount) + PATH_MAX];
-  } u;
-  struct sp_mnt_id_req req = {.size = 24, .mnt_id = mnt_id,
-                              .param = SP_STATMOUNT_MNT_POINT};
-  if (syscall(SP_NR_statmount, &req, &u.sm, sizeof(u), 0) < 0)
-    return -errno;
-  if (!(u.sm.mask & SP_STATMOUNT_MNT_POINT) ||
-      offsetof(struct sp_statmount, str) + u.sm.mnt_point >= sizeof(u))
-    return -ENOENT;
-  const char *p = u.sm.str + u.sm.mnt_point;
-  size_t len = strnlen(p, sizeof(u) - offsetof(struct sp_statmount, str) -
-                              u.sm.mnt_point);
-  if (len >= size)
-    return -ENAMETOOLONG;
-  memcpy(path, p, len);
-  path[len] = '\0';
-  return 0;
-}
-
-/* The id of the top mount at fd: the unique one (6.8+, *unique set), or
- * else the old one that ids are reused under; 0 if it cannot be told. */
-static uint64_t mount_id(int fd, bool *unique) {
-  struct statx sx;
-  *unique = false;
-  if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID_UNIQUE, &sx) < 0)
-    return 0;
-  *unique = (sx.stx_mask & STATX_MNT_ID_UNIQUE) != 0;
-  return sx.stx_mask & (STATX_MNT_ID_UNIQUE | STATX_MNT_ID) ? sx.stx_mnt_id
-                                                            : 0;
-}
-
-/* The mount went onto the inode resolved before; a rename in the container
- * in between would put it at another path than the one recorded.  So look
- * again: the path must now show exactly our mount (the same id as the
- * tree we moved); if not, take it off (through its own fd) and report the
- * race, for the caller to undo the rest and the engine to retry.  Records
- * the mount's unique id.  One statx on each side. */
-static int landed(child_args *a, sp_ctr_op *op) {
-  bool ours_unique, there_unique = false;
-  uint64_t ours = mount_id(op->tree_fd, &ours_unique), there = 0;
-  int fd = resolve(a->t->rootfd, op->target, 0);
-  if (fd >= 0) {
-    there = mount_id(fd, &there_unique);
-    close(fd);
-  }
-  if (ours && ours == there && ours_unique == there_unique) {
-    op->mnt_id = ours_unique ? ours : 0;
-    return 0;
-  }
-  op->stage = STAGE_RACED;
-  umount_fd(a->procfd, op->tree_fd, op->ident.is_dir);
-  return -EAGAIN;
-}
-
-static int do_attach(child_args *a, sp_ctr_op *op) {
-  int rootfd = a->t->rootfd;
-  op->stage = STAGE_RESOLVE;
-  /* With no symlink on the way (and no "..": the target is cleaned), what
-   * the path reaches is named by its text, which the container-path rules
-   * were checked on (sp_bind_parse): only a path through a symlink, or
-   * one just created, needs the look at where it really leads. */
-  bool via_link = false;
-  int fd = resolve_how(rootfd, op->target, 0, RESOLVE_NO_SYMLINKS);
-  if (fd == -ELOOP) {
-    via_link = true;
-    fd = resolve(rootfd, op->target, 0);
-  }
-  if (fd == -ENOENT) {
-    op->stage = STAGE_CREATE;
-    via_link = true;
-    fd = create_path(a, op->target, op->ident.is_dir, &op->stage);
-  }
-  if (fd < 0)
-    return fd;
-  /* Already there (recovery re-runs an attach): nothing to do.  The same
-   * statx gives the target's type for the checks below. */
-  seen st = {0};
-  int r = look(fd, &op->ident, &st);
-  mode_t mode = st.mode;
-  if (r == 0 && st.ours) {
-    op->mnt_id = st.mnt_id;
-    close(fd);
-    return 1;
-  }
-  if (r == 0 && via_link) {
-    op->stage = STAGE_RESERVED;
-    r = check_resolved(a, a->procfd, fd, S_ISDIR(mode), NULL);
-  }
-  if (r < 0) {
-    close(fd);
-    return r;
-  }
-  op->stage = STAGE_CHECK;
-  if ((r = on_kernel_fs(fd)) < 0)
-    ;
-  else if (op->ident.is_dir && !S_ISDIR(mode))
-    r = -ENOTDIR;
-  else if (!op->ident.is_dir && S_ISDIR(mode))
-    r = -EISDIR;
-  else if (!op->ident.is_dir && !S_ISREG(mode))
-    r = -EINVAL;
-  if (r == 0) {
-    op->stage = STAGE_MOUNT;
-    if (SP_SYS(SP_F_MOUNT, move_mount(op->tree_fd, "", fd, "",
-                                      MOVE_MOUNT_F_EMPTY_PATH |
-                                          MOVE_MOUNT_T_EMPTY_PATH)) < 0)
-      r = -errno;
-    else
-      r = landed(a, op);
-  }
-  close(fd);
-  return r;
-}
-
-/* Unmount the top mount at path if it is ours (and, when want_id is
- * given, that very mount).  1: nothing of ours there. */
-static int detach_at(child_args *a, sp_ctr_op *op, const char *path,
-                     uint64_t want_id) {
-  int fd = resolve(a->t->rootfd, path, 0);
-  if (fd == -ENOENT)
-    return 1;
-  if (fd < 0)
-    return fd;
-  seen s = {0};
-  int r = look(fd, &op->ident, &s);
-  if (r == 0)
-    r = s.ours && (!want_id || s.mnt_id == want_id)
-            ? umount_fd(a->procfd, fd, op->ident.is_dir) : 1;
-  close(fd);
-  return r;
-}
-
-/* Take our mount out.  Only ever our own: the top mount must show the
- * bind's root (so its type is the ident's).  First the mount recorded at
- * add, wherever renames in the container have put it since (its unique id,
- * statmount; looked for at the path first, where it nearly always still
- * is); then whatever of ours is at the path. */
-static int do_detach(child_args *a, sp_ctr_op *op) {
-  op->stage = STAGE_UMOUNT;
-  int fd = op->mnt_id ? resolve(a->t->rootfd, op->target, 0) : -1;
-  if (fd >= 0) {
-    seen s = {0};
-    int r = look(fd, &op->ident, &s) == 0 && s.ours &&
-                    s.mnt_id == op->mnt_id
-                ? umount_fd(a->procfd, fd, op->ident.is_dir) : 1;
-    close(fd);
-    if (r <= 0)
-      return r;
-  }
-  op->stage = STAGE_RESOLVE;
-  if (op->mnt_id) {
-    int r = root_in(a); /* statmount names mount points from our root */
-    if (r < 0)
-      return r;
-    char where[PATH_MAX];
-    for (int tries = 0; tries < 10; tries++) {
-      r = mount_point_of(op->mnt_id, where, sizeof(where));
-      if (r < 0)
-        break; /* gone, or no statmount: the path decides */
-      op->stage = STAGE_UMOUNT;
-      r = detach_at(a, op, where, op->mnt_id);
-      if (r <= 0)
-        return r;
-      /* Moved again between statmount and resolve: look again. */
-    }
-  }
-  op->stage = STAGE_UMOUNT;
-  return detach_at(a, op, op->target, 0);
-}
-
+/* Leaves with the fault-injection step count handed back (the parent
+ * keeps counting from there, also where the clone is a fork). */
 static int child_main(void *arg) {
   child_args *a = arg;
   sp_fault_child(true);
   if (setns(a->t->pidfd, CLONE_NEWNS) < 0) {
-    a->ops[0].stage = STAGE_SETNS;
-    a->ops[0].result = -errno;
-    child_exit(a, 1);
+    a->out->setns_err = -errno;
+    a->out->fault_steps = sp_fault_steps();
+    _exit(1);
   }
-  for (size_t i = 0; i < a->n; i++) {
-    sp_ctr_op *op = &a->ops[i];
-    int r = op->attach ? do_attach(a, op) : do_detach(a, op);
-    if (r < 0) {
-      op->result = r;
-      child_exit(a, 1);
-    }
-    /* An op that found nothing to do (1) changed nothing. */
-    op->did = r == 0;
-  }
-  child_exit(a, 0);
+  int r = a->fn(a->ctx, a->shared);
+  a->out->result = r;
+  a->out->fault_steps = sp_fault_steps();
+  _exit(r < 0 ? 1 : 0);
 }
 
-int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n, sp_error *err) {
-  if (n == 0)
-    return 0;
-  bool on_file = false;
-  for (size_t i = 0; i < n; i++) {
-    ops[i].result = 0, ops[i].stage = 0, ops[i].did = false;
-    on_file |= !ops[i].ident.is_dir;
-  }
-  /* Only a file target needs the host's procfs (its name, its unmount);
-   * a directory is handled through the child's cwd. */
-  _cleanup_close_ int procfd = -1;
-  if (on_file &&
-      (procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-    return sp_fail_errno(err, -errno, "cannot open /proc");
+int sp_nsexec(const sp_target *t, sp_nsexec_fn fn, void *ctx, void *shared,
+              size_t shared_size, bool *inside, sp_error *err) {
+  *inside = false;
   /* The child runs on a buffer in this frame: CLONE_VFORK suspends this
    * thread until the child exits, so the buffer is free to lend, and there
    * is no mmap/munmap per call (the munmap of a stack another CPU touched
    * costs a TLB shootdown; measured by `sharedpath-sim bench`).  The child
    * needs well under 16 KiB: its deepest frames hold a PATH_MAX buffer.
-   * Under valgrind the stack and a copy of ops go to a MAP_SHARED mapping
-   * instead, since the child is a fork there. */
+   * Under valgrind the stack, a copy of shared and what the child reports
+   * go to a MAP_SHARED mapping instead, since the child is a fork there. */
   char buf[32 * 1024] __attribute__((aligned(64)));
   char *stack = buf;
   size_t stack_size = sizeof(buf), map_size = 0;
-  sp_ctr_op *work = ops;
-  void *map = NULL;
-  long steps = sp_fault_steps(), *steps_at = &steps;
+  void *work = shared, *map = NULL;
+  child_out local = {.fault_steps = sp_fault_steps()}, *out = &local;
   if (under_valgrind()) {
-    map_size = stack_size + n * sizeof(*ops) + sizeof(long);
+    map_size = stack_size + shared_size + sizeof(child_out);
     map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
                MAP_SHARED | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (map == MAP_FAILED)
       return sp_fail_errno(err, -errno, "cannot allocate a child stack");
     stack = map;
-    work = (sp_ctr_op *)((char *)map + stack_size);
-    memcpy(work, ops, n * sizeof(*ops));
-    steps_at = (long *)(void *)(work + n);
-    *steps_at = steps;
+    work = (char *)map + stack_size;
+    memcpy(work, shared, shared_size);
+    out = (child_out *)(void *)((char *)work + shared_size);
+    *out = local;
   }
-  child_args a = {.t = t, .ops = work, .n = n, .procfd = procfd,
-                  .fault_steps = steps_at};
+  child_args a = {.t = t, .fn = fn, .ctx = ctx, .shared = work, .out = out};
   /* Block signals so no handler of the engine runs in the child, which
    * shares the engine's memory. */
   sigset_t all, old;
@@ -633,15 +169,11 @@ int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n, sp_error *err) {
       ;
   sp_fault_child(false);
   if (pid > 0)
-    sp_fault_set_steps(*steps_at);
+    sp_fault_set_steps(out->fault_steps);
   unpoison(stack, stack_size);
+  child_out got = *out;
   if (map) {
-    for (size_t i = 0; i < n; i++) {
-      ops[i].result = work[i].result;
-      ops[i].stage = work[i].stage;
-      ops[i].did = work[i].did;
-      ops[i].mnt_id = work[i].mnt_id;
-    }
+    memcpy(shared, work, shared_size);
     munmap(map, map_size);
   }
   if (pid < 0)
@@ -649,24 +181,13 @@ int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n, sp_error *err) {
                          "container pid %d", t->pid);
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
     return 0;
-  for (size_t i = 0; i < n; i++)
-    if (ops[i].result < 0) {
-      if (ops[i].stage == STAGE_SETNS)
-        return sp_fail_errno(err, ops[i].result, "cannot enter the mount "
-                             "namespace of container pid %d", t->pid);
-      if (ops[i].stage == STAGE_CHECK && ops[i].result == -EPERM)
-        return sp_fail(err, -EPERM, "container path %s is on procfs or "
-                       "sysfs inside the container; refusing to mount there",
-                       ops[i].target);
-      if (ops[i].stage == STAGE_RESERVED &&
-          (ops[i].result == -EPERM || ops[i].result == -EINVAL))
-        return sp_fail(err, ops[i].result, "container path %s leads through "
-                       "symlinks to the container's / or to a reserved path "
-                       "(%s, /proc, /sys); refusing to mount there",
-                       ops[i].target, SHAREDPATH_CONTAINER_DIR);
-      return sp_fail_errno(err, ops[i].result, "%s container path %s",
-                           stage_name(ops[i].stage), ops[i].target);
-    }
+  if (got.setns_err < 0)
+    return sp_fail_errno(err, got.setns_err, "cannot enter the mount "
+                         "namespace of container pid %d", t->pid);
+  if (WIFEXITED(status) && got.result < 0) {
+    *inside = true;
+    return got.result;
+  }
   return sp_fail(err, -EIO, "the child working in container pid %d died "
                  "(status 0x%x)", t->pid, status);
 }

@@ -1,28 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Container-side mount work.  setns(CLONE_NEWNS) is not allowed in a
- * multi-threaded process, so it runs in a CLONE_VM|CLONE_VFORK child (as
- * crun does for `mounts add`): ~0.1 ms instead of ~1 ms for fork().  The
- * child only makes system calls and reports through shared memory. */
+/* Running code in a container's mount namespace.  setns(CLONE_NEWNS) is
+ * not allowed in a multi-threaded process, so it runs in a child; a
+ * CLONE_VM|CLONE_VFORK child (as crun does for `mounts add`) costs a
+ * fraction of a fork() (BENCHMARKS.md).  Sharing the engine's memory, the
+ * child may only make system calls and _exit: no allocation, no stdio, no
+ * locks.  It reports through memory the caller lends it. */
 #ifndef SP_NSEXEC_H
 #define SP_NSEXEC_H
+#include <stdbool.h>
 #include <sys/types.h>
 
-#include "mounts.h"
-
-typedef struct sp_ctr_op {
-  bool attach;      /* true: move tree_fd onto target; false: unmount target */
-  int tree_fd;      /* attach: detached clone to move; detach: unused */
-  const char *target; /* cleaned absolute path inside the container */
-  sp_ident ident;   /* what the mount shows (dev/ino, dir or file) */
-  /* out */
-  int result;       /* 0 or -errno */
-  int stage;        /* which step failed (see nsexec.c) */
-  bool did;         /* this call changed the mount table for this op */
-  /* The container-side mount's unique id (statx STATX_MNT_ID_UNIQUE), 0 if
-   * unknown: attach reports it, detach uses it to find the mount wherever
-   * renames inside the container have moved it. */
-  uint64_t mnt_id;
-} sp_ctr_op;
+#include "errors.h"
 
 /* A running container: a pidfd (borrowed or opened) and its root dir. */
 typedef struct sp_target {
@@ -44,10 +32,17 @@ void sp_target_close(sp_target *t) SP_HIDDEN;
 int sp_target_open_running(const struct sharedpath_container *c,
                            sp_target *t, sp_error *err) SP_HIDDEN;
 
-/* Run ops in order inside the container, stopping at the first failure:
- * the failing op's result says why, `did` tells which ops changed the
- * mount table (the caller undoes those), and the call returns the error
- * with a message. */
-int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n,
-               sp_error *err) SP_HIDDEN;
+/* Runs in the child, in the container's mount namespace: system calls
+ * only.  ctx is the caller's (read, and scratch for the child alone);
+ * shared holds the results it writes.  0 or -errno. */
+typedef int (*sp_nsexec_fn)(void *ctx, void *shared);
+
+/* Enter t's mount namespace in a child and run fn there; shared
+ * (shared_size bytes) comes back with what fn wrote into it, also where
+ * the child is a fork (valgrind).  0 when fn returned 0; fn's negative
+ * result, with *inside set and err untouched, when fn failed (its
+ * results say why); or an error of the runner's own with a message
+ * (the clone, entering the namespace, a child that died). */
+int sp_nsexec(const sp_target *t, sp_nsexec_fn fn, void *ctx, void *shared,
+              size_t shared_size, bool *inside, sp_error *err) SP_HIDDEN;
 #endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Mount work inside a running container: attach a detached clone at a
+ * container path, or take our mount off one, resolving every path inside
+ * the container's root (openat2 RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS) so
+ * that a symlink in the container never turns a bind onto the host. */
+#ifndef SP_CTROPS_H
+#define SP_CTROPS_H
+#include <stdint.h>
+
+#include "mounts.h"
+#include "nsexec.h"
+
+typedef struct sp_ctr_op {
+  bool attach;      /* true: move tree_fd onto target; false: unmount target */
+  int tree_fd;      /* attach: detached clone to move; detach: unused */
+  const char *target; /* cleaned absolute path inside the container */
+  sp_ident ident;   /* what the mount shows (dev/ino, dir or file) */
+  /* out */
+  int result;       /* 0 or -errno */
+  int stage;        /* which step failed (see ctrops.c) */
+  bool did;         /* this call changed the mount table for this op */
+  /* The container-side mount's unique id (statx STATX_MNT_ID_UNIQUE), 0 if
+   * unknown: attach reports it, detach uses it to find the mount wherever
+   * renames inside the container have moved it. */
+  uint64_t mnt_id;
+} sp_ctr_op;
+
+/* Run ops in order inside the container, stopping at the first failure:
+ * the failing op's result says why, `did` tells which ops changed the
+ * mount table (the caller undoes those), and the call returns the error
+ * with a message. */
+int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n,
+               sp_error *err) SP_HIDDEN;
+#endif
