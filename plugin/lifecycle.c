@@ -3,10 +3,12 @@
 #include <string.h>
 
 #include "apply.h"
+#include "intent.h"
 #include "lifecycle.h"
 #include "recovery.h"
 #include "spec.h"
 #include "statecache.h"
+#include "statefile.h"
 
 /* Paths in one add/remove call: the limit per container bounds it anyway. */
 #define SP_MAX_BATCH 4096

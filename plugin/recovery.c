@@ -5,6 +5,7 @@
 
 #include "apply.h"
 #include "recovery.h"
+#include "intent.h"
 #include "statecache.h"
 
 void sp_locked_release(sp_locked *l) {

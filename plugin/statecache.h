@@ -12,7 +12,7 @@
  * Callers hold the container's lock, as for sp_state_load/sp_state_save. */
 #ifndef SP_STATECACHE_H
 #define SP_STATECACHE_H
-#include "state.h"
+#include "statefile.h"
 
 typedef struct sp_state_cache sp_state_cache;
 

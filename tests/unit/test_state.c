@@ -7,7 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "state.h"
+#include "intent.h"
+#include "statefile.h"
 #include "unit.h"
 
 #define H_DATA "c4db6b731db6996033c01719ded3faf48b063744886ca3c9a68314738f1f66f5"
