@@ -24,6 +24,7 @@ typedef struct sim {
   sim_mounts baseline; /* after the first init: what "no leftover" means */
   bool have_baseline;
   bool quiet;
+  bool pass_pidfd; /* the engine passes pidfds ('engine-pidfd'); per run */
   unsigned int max_paths;
   char iter[16]; /* $i inside 'repeat' */
   struct {
@@ -38,6 +39,8 @@ typedef struct sim {
 int sim_setup(sim *s, char *msg, size_t msgsz);
 /* Stop containers, unload, unmount and remove the temporary dir. */
 void sim_teardown(sim *s);
+/* Stop container i and forget it. */
+void sim_ctr_forget(sim *s, size_t i);
 
 /* Run a scenario: text from file `name` (for messages).  0 if every step
  * held, 1 if one did not (reported as name:line). */

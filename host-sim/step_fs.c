@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Steps that prepare and change the host's and the containers' files and
+ * mounts, for the plugin to meet (steps.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "steps.h"
+
+static int step_host_write(line_ctx *l) {
+  if (l->ntok != 3)
+    return fail(l, "usage: host-write PATH TEXT");
+  FILE *f = fopen(l->tok[1], "w");
+  if (!f)
+    return outcome(l, -errno, "host-write");
+  fputs(l->tok[2], f);
+  return outcome(l, fclose(f) == 0 ? 0 : -errno, "host-write");
+}
+
+static int step_host_mkdir(line_ctx *l) {
+  if (l->ntok != 2)
+    return fail(l, "usage: host-mkdir PATH");
+  return outcome(l, mkdir(l->tok[1], 0755) < 0 ? -errno : 0, "host-mkdir");
+}
+
+static int step_host_symlink(line_ctx *l) {
+  if (l->ntok != 3)
+    return fail(l, "usage: host-symlink TARGET PATH");
+  return outcome(l, symlink(l->tok[1], l->tok[2]) < 0 ? -errno : 0,
+                 "host-symlink");
+}
+
+static int step_ctr_write(line_ctx *l) {
+  if (l->ntok != 4)
+    return fail(l, "usage: ctr-write ID PATH TEXT");
+  sim_ctr *c = find_ctr(l->s, l->tok[1], NULL);
+  if (!c || !c->running)
+    return fail(l, "container %s is not running", l->tok[1]);
+  int r = sim_ctr_write(c, l->tok[2], l->tok[3]);
+  return outcome(l, r, r ? strerror(-r) : "");
+}
+
+static int step_ctr_fs(line_ctx *l) {
+  const char *cmd = l->tok[0];
+  bool link = !strcmp(cmd, "ctr-symlink"), mnt = !strcmp(cmd, "ctr-mount"),
+       mv = !strcmp(cmd, "ctr-rename");
+  if (l->ntok != (link || mnt || mv ? 4 : 3))
+    return fail(l, "usage: ctr-symlink ID TARGET LINKPATH | ctr-mkdir ID "
+                "PATH | ctr-mount ID FSTYPE PATH | ctr-rename ID OLD NEW");
+  sim_ctr *c = running_ctr(l, l->tok[1]);
+  if (!c)
+    return 1;
+  int r = link ? sim_ctr_symlink(c, l->tok[2], l->tok[3])
+          : mnt ? sim_ctr_mount(c, l->tok[2], l->tok[3])
+          : mv  ? sim_ctr_rename(c, l->tok[2], l->tok[3])
+                : sim_ctr_mkdir(c, l->tok[2]);
+  return outcome(l, r, r ? strerror(-r) : "");
+}
+
+static int step_ctr_flip(line_ctx *l) {
+  if (l->ntok != 4)
+    return fail(l, "usage: ctr-flip ID PATH OTHER");
+  sim_ctr *c = running_ctr(l, l->tok[1]);
+  if (!c)
+    return 1;
+  int r = sim_ctr_flip_start(c, l->tok[2], l->tok[3]);
+  return outcome(l, r, r ? strerror(-r) : "");
+}
+
+static int step_ctr_flip_stop(line_ctx *l) {
+  if (l->ntok != 2 && l->ntok != 3)
+    return fail(l, "usage: ctr-flip-stop ID [MIN-SWAPS]");
+  sim_ctr *c = find_ctr(l->s, l->tok[1], NULL);
+  if (!c || !c->flipper)
+    return fail(l, "container %s has no flipper running", l->tok[1]);
+  long n = sim_ctr_flip_stop(c);
+  long min = l->ntok == 3 ? strtol(l->tok[2], NULL, 10) : 1;
+  if (!l->s->quiet)
+    printf("         -> %ld swaps\n", n);
+  return n >= min ? 0 : fail(l, "the flipper made %ld swaps, fewer than %ld: "
+                             "it did not race", n, min);
+}
+
+/* chattr +i / -i: an immutable dir can have no entry added or removed. */
+static int set_immutable(const char *path, bool on) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0)
+    return -errno;
+  int flags = 0, r = 0;
+  if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
+    r = -errno;
+  flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+  if (r == 0 && ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0)
+    r = -errno;
+  close(fd);
+  return r;
+}
+
+static int step_host_fs(line_ctx *l) {
+  const char *cmd = l->tok[0];
+  int r;
+  if (!strcmp(cmd, "host-chmod")) {
+    if (l->ntok != 3)
+      return fail(l, "usage: host-chmod PATH OCTAL");
+    r = chmod(l->tok[1], (mode_t)strtoul(l->tok[2], NULL, 8)) < 0 ? -errno : 0;
+  } else if (!strcmp(cmd, "host-truncate")) {
+    if (l->ntok != 3)
+      return fail(l, "usage: host-truncate PATH BYTES");
+    int fd = open(l->tok[1], O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    r = fd < 0 || ftruncate(fd, strtoll(l->tok[2], NULL, 10)) < 0 ? -errno : 0;
+    if (fd >= 0)
+      close(fd);
+  } else if (!strcmp(cmd, "host-mount")) {
+    if (l->ntok != 3)
+      return fail(l, "usage: host-mount FSTYPE PATH");
+    r = mount(l->tok[1], l->tok[2], l->tok[1], MS_NOSUID | MS_NODEV, NULL) < 0
+            ? -errno : 0;
+  } else if (!strcmp(cmd, "host-chattr")) {
+    if (l->ntok != 3 || (strcmp(l->tok[2], "+i") && strcmp(l->tok[2], "-i")))
+      return fail(l, "usage: host-chattr PATH +i|-i");
+    r = set_immutable(l->tok[1], l->tok[2][0] == '+');
+  } else if (!strcmp(cmd, "host-rm")) {
+    if (l->ntok != 2)
+      return fail(l, "usage: host-rm PATH");
+    r = remove(l->tok[1]) < 0 ? -errno : 0;
+  } else {
+    if (l->ntok != 2)
+      return fail(l, "usage: host-umount PATH");
+    r = umount2(l->tok[1], UMOUNT_NOFOLLOW) < 0 ? -errno : 0;
+  }
+  return outcome(l, r, r ? strerror(-r) : "");
+}
+
+static int step_sha256(line_ctx *l) {
+  sim *s = l->s;
+  if (l->ntok != 3 || strlen(l->tok[1]) >= sizeof(s->vars[0].name))
+    return fail(l, "usage: sha256 NAME TEXT");
+  unsigned char md[32];
+  unsigned int mdlen = 0;
+  if (!EVP_Digest(l->tok[2], strlen(l->tok[2]), md, &mdlen, EVP_sha256(),
+                  NULL))
+    return fail(l, "sha256 failed");
+  char hex[65];
+  for (unsigned int i = 0; i < 32; i++)
+    snprintf(hex + 2 * i, 3, "%02x", md[i]);
+  size_t i;
+  for (i = 0; i < s->nvars; i++)
+    if (!strcmp(s->vars[i].name, l->tok[1]))
+      break;
+  if (i == sizeof(s->vars) / sizeof(s->vars[0]))
+    return fail(l, "too many variables");
+  if (i == s->nvars) {
+    snprintf(s->vars[i].name, sizeof(s->vars[i].name), "%s", l->tok[1]);
+    s->vars[i].value = NULL;
+    s->nvars++;
+  }
+  free(s->vars[i].value);
+  s->vars[i].value = strdup(hex);
+  return 0;
+}
+
+const sim_step sim_fs_steps[] = {
+    {"host-write", step_host_write},     {"host-mkdir", step_host_mkdir},
+    {"host-symlink", step_host_symlink}, {"host-chmod", step_host_fs},
+    {"host-truncate", step_host_fs},     {"host-mount", step_host_fs},
+    {"host-umount", step_host_fs},       {"host-rm", step_host_fs},
+    {"host-chattr", step_host_fs},       {"ctr-write", step_ctr_write},
+    {"ctr-symlink", step_ctr_fs},        {"ctr-mkdir", step_ctr_fs},
+    {"ctr-mount", step_ctr_fs},          {"ctr-rename", step_ctr_fs},
+    {"ctr-flip", step_ctr_flip},         {"ctr-flip-stop", step_ctr_flip_stop},
+    {"sha256", step_sha256},             {NULL, NULL},
+};
