@@ -15,12 +15,25 @@
 #include "oci.h"
 #include "proc.h"
 
-#ifndef SHAREDPATH_PLUGIN_INSTALLED
-#define SHAREDPATH_PLUGIN_INSTALLED "/usr/local/lib/sharedpath/sharedpath-plugin.so"
+#include "version.h"
+
+/* Where the installed plugin is, from the directory of this binary:
+ * <bindir> -> <libdir>/sharedpath/sharedpath-plugin.so as a relative path,
+ * so a tree installed under any prefix (cmake --install --prefix, DESTDIR,
+ * a package) finds its own plugin; absolute when an install dir is. */
+#ifndef SHAREDPATH_PLUGIN_FROM_BINDIR
+#error "SHAREDPATH_PLUGIN_FROM_BINDIR is set by cli/CMakeLists.txt"
 #endif
-#ifndef SHAREDPATH_VERSION
-#define SHAREDPATH_VERSION "0.1.0"
-#endif
+
+/* The installed plugin for this binary (see above). */
+static void installed_plugin(char *out, size_t size) {
+  char exe[PATH_MAX];
+  const char *rel = SHAREDPATH_PLUGIN_FROM_BINDIR;
+  if (rel[0] == '/' || !realpath("/proc/self/exe", exe))
+    snprintf(out, size, "%s", rel);
+  else
+    snprintf(out, size, "%s/%s", dirname(exe), rel);
+}
 
 #define CONFIG_MAX (16u << 20)
 #define STDIN_MAX (16u << 20)
@@ -35,6 +48,8 @@ static void usage(FILE *f) {
 "Commands:\n");
   for (const spc_cmd_info *c = spc_cmds; c->name; c++)
     fprintf(f, "  %-12s %s\n", c->name, c->summary);
+  char plugin[PATH_MAX];
+  installed_plugin(plugin, sizeof(plugin));
   fprintf(f,
 "\n"
 "Options (any command):\n"
@@ -42,15 +57,15 @@ static void usage(FILE *f) {
 "  --state-dir DIR   where container state lives (default %s)\n"
 "  --plugin PATH     the plugin to load; default: when this binary is in\n"
 "                    a build tree, <build>/plugin/sharedpath-plugin.so,\n"
-"                    else %s\n"
+"                    else the installed one beside it,\n"
+"                    %s\n"
 "  -v, --verbose     print the plugin's informational messages\n"
 "  -h, --help        help; `sharedpath COMMAND --help` for a command\n"
 "  --version         print the version\n"
 "\n"
 "Exit status: 0 success, 1 the operation failed (nothing was changed;\n"
 "the reason is on stderr in one line), 2 bad command line.\n",
-          SHAREDPATH_DEFAULT_SHARED_ROOT, SPC_DEFAULT_STATE_DIR,
-          SHAREDPATH_PLUGIN_INSTALLED);
+          SHAREDPATH_DEFAULT_SHARED_ROOT, SPC_DEFAULT_STATE_DIR, plugin);
 }
 
 static void usage_cmd(FILE *f, const spc_cmd_info *c) {
@@ -82,7 +97,7 @@ static int plugin_path(const spc_args *a, char *out, sp_error *e) {
   } else {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    snprintf(want, sizeof(want), "%s", SHAREDPATH_PLUGIN_INSTALLED);
+    installed_plugin(want, sizeof(want));
     if (n > 0) {
       exe[n] = '\0';
       /* Only in a build tree (CMakeCache.txt one level up): an installed

@@ -10,8 +10,9 @@
 
 #include "sim.h"
 
+/* host-sim is not installed: its fallback is the configured install. */
 #ifndef SHAREDPATH_PLUGIN_INSTALLED
-#define SHAREDPATH_PLUGIN_INSTALLED "/usr/local/lib/sharedpath/sharedpath-plugin.so"
+#error "SHAREDPATH_PLUGIN_INSTALLED is set by host-sim/CMakeLists.txt"
 #endif
 
 static void usage(FILE *f) {

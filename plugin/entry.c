@@ -5,12 +5,13 @@
 
 #include "fault.h"
 #include "lifecycle.h"
+#include "version.h"
 
 #ifndef SP_PLUGIN_ABI_MINOR
 #define SP_PLUGIN_ABI_MINOR SHAREDPATH_ABI_MINOR
 #endif
 #ifndef SP_PLUGIN_VERSION
-#define SP_PLUGIN_VERSION "0.1.0"
+#define SP_PLUGIN_VERSION SHAREDPATH_VERSION
 #endif
 
 /* Copy our error into the host's struct, within the size the host gave. */

@@ -4,11 +4,16 @@
 #   cc engine.c $(pkg-config --cflags --libs sharedpath-host)
 # (PKG_CONFIG_PATH=STAGE/LIBDIR/pkgconfig), and the same linked with the
 # static libsharedpath-host.a; both run against the installed plugin, found
-# through `pkg-config --variable=plugin sharedpath-plugin`.
+# through `pkg-config --variable=plugin sharedpath-plugin`; and the
+# installed `sharedpath` finds that plugin by itself.
 # Usage: run-installed.sh BUILD_DIR LIBDIR CC SANITIZE(ON|OFF)
 set -eu
 build=$1 libdir=$2 cc=$3 sanitize=$4
 here=$(cd "$(dirname "$0")" && pwd)
+for tool in pkg-config "$cc" unshare; do
+  command -v "$tool" >/dev/null ||
+    { echo "$tool is missing; skipped" >&2; exit 77; }
+done
 tmp=$(mktemp -d /tmp/sharedpath-installed.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 stage=$tmp/stage
@@ -35,3 +40,18 @@ if [ ! -f "$plugin" ]; then
 fi
 LD_LIBRARY_PATH="$stage/$libdir" "$here/run-example.sh" "$tmp/engine" "$plugin"
 "$here/run-example.sh" "$tmp/engine-static" "$plugin"
+
+# The installed command finds the installed plugin beside it (relative to
+# its own directory), whatever the prefix: an unknown id is the plugin's
+# answer, "cannot find the plugin" would be the command's.
+mkdir "$tmp/ns"
+rc=0
+out=$(unshare -m sh -c "mount --make-rprivate / &&
+  mount -t tmpfs tmpfs '$tmp/ns' -o mode=0700 &&
+  '$stage/bin/sharedpath' --root '$tmp/ns/root' --state-dir '$tmp/ns/state' \
+    list-path nothere" 2>&1) || rc=$?
+echo "$out"
+if [ "$rc" -ne 1 ] || ! printf '%s\n' "$out" | grep -q "'nothere' is unknown"; then
+  echo "the installed sharedpath did not load the installed plugin" >&2
+  exit 1
+fi
