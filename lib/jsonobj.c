@@ -15,9 +15,10 @@ int sp_json_object_parse(const char *text, size_t len, const char *what,
   json_tokener *tok = json_tokener_new();
   if (!tok)
     return sp_fail(err, -ENOMEM, "out of memory");
-  /* Strict: json-c otherwise takes comments, single quotes and numbers
-   * like 01e, and writes some back as text no other parser accepts.  It
-   * stops after the object: what follows is checked below, by name. */
+  /* Strict: json-c otherwise takes comments, trailing commas and numbers
+   * like 01e, and writes some back as text no other parser accepts (json-c
+   * 0.16 still takes single-quoted keys and NaN when strict).  It stops
+   * after the object: what follows is checked below, by name. */
   json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
                                   JSON_TOKENER_ALLOW_TRAILING_CHARS);
   /* An explicit length: with -1, json-c may count the terminating NUL as

@@ -15,9 +15,9 @@ static inline void sp_json_putp(json_object **o) {
 }
 #define _cleanup_json_ _cleanup_(sp_json_putp)
 
-/* Parse text[0..len) as exactly one JSON object: strict JSON (no comments,
- * single quotes, or numbers like 01e), nothing after it but blanks, no
- * NUL byte.  what names the input in messages ("OCI spec", a path). */
+/* Parse text[0..len) as exactly one JSON object: json-c's strict mode (no
+ * comments, trailing commas, or numbers like 01e), nothing after it but
+ * blanks, no NUL byte.  what names the input in messages ("OCI spec", a path). */
 int sp_json_object_parse(const char *text, size_t len, const char *what,
                          json_object **out, sp_error *err) SP_HIDDEN;
 

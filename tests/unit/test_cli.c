@@ -2,7 +2,6 @@
 /* Unit tests of the sharedpath command's parsers: the command line, the
  * OCI state a runtime passes to hooks, the process record,
  * the hooks oci-prepare writes, and the file helpers. */
-#include <CUnit/Basic.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "fileio.h"
 #include "oci.h"
 #include "proc.h"
+#include "unit.h"
 
 #define ARGC(v) ((int)(sizeof(v) / sizeof(v[0])) - 1)
 
@@ -174,20 +174,6 @@ static void test_state_bad(void) {
               "\"bundle\"");
 }
 
-/* text copied to the very end of a page followed by an inaccessible one:
- * a parser reading one byte past the terminating NUL faults. */
-static char *at_page_end(const char *text, void **map, size_t *mapsz) {
-  size_t page = (size_t)sysconf(_SC_PAGESIZE), len = strlen(text) + 1;
-  *mapsz = 2 * page;
-  *map = mmap(NULL, *mapsz, PROT_READ | PROT_WRITE,
-              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (*map == MAP_FAILED || mprotect((char *)*map + page, page, PROT_NONE))
-    return NULL;
-  char *p = (char *)*map + page - len;
-  memcpy(p, text, len);
-  return p;
-}
-
 /* JSON the command reads (OCI state on stdin, process records) ends at its
  * NUL: after a trailing comment or number json-c counts the NUL as parsed,
  * and a check for trailing data must not look beyond it.  Comments are
@@ -198,7 +184,7 @@ static void test_json_past_end(void) {
   for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
     void *map = NULL;
     size_t mapsz = 0;
-    char *text = at_page_end(inputs[i], &map, &mapsz);
+    char *text = unit_at_page_end(inputs[i], &map, &mapsz);
     CU_ASSERT_PTR_NOT_NULL_FATAL(text);
     spc_oci_state st;
     sph_proc p;
@@ -399,34 +385,19 @@ static void test_files(void) {
   CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
-int main(void) {
-  if (CU_initialize_registry() != CUE_SUCCESS)
-    return 2;
-  static const struct {
-    const char *name;
-    void (*fn)(void);
-  } tests[] = {
-      {"args_ok", test_args_ok},
-      {"args_bad", test_args_bad},
-      {"id", test_id},
-      {"state_ok", test_state_ok},
-      {"state_bad", test_state_bad},
-      {"json_past_end", test_json_past_end},
-      {"target_self", test_target_self},
-      {"record_round_trip", test_record_round_trip},
-      {"record_bad", test_record_bad},
-      {"record_path", test_record_path},
-      {"hooks", test_hooks},
-      {"hooks_bad", test_hooks_bad},
-      {"files", test_files},
-  };
+void register_cli_suite(void) {
   CU_pSuite s = CU_add_suite("cli", NULL, NULL);
-  for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
-    CU_add_test(s, tests[i].name, tests[i].fn);
-  CU_basic_set_mode(CU_BRM_VERBOSE);
-  CU_basic_run_tests();
-  unsigned int failed = CU_get_number_of_failures() +
-                        CU_get_number_of_tests_failed();
-  CU_cleanup_registry();
-  return failed ? 1 : 0;
+  ADD(s, test_args_ok);
+  ADD(s, test_args_bad);
+  ADD(s, test_id);
+  ADD(s, test_state_ok);
+  ADD(s, test_state_bad);
+  ADD(s, test_json_past_end);
+  ADD(s, test_target_self);
+  ADD(s, test_record_round_trip);
+  ADD(s, test_record_bad);
+  ADD(s, test_record_path);
+  ADD(s, test_hooks);
+  ADD(s, test_hooks_bad);
+  ADD(s, test_files);
 }
