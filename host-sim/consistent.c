@@ -61,7 +61,7 @@ int expect_consistent(line_ctx *l, const char *id) {
   int rc = 0;
   char p[PATH_MAX];
   /* The intent lives in the lock file while an operation runs: a live
-   * record starts with '{' (see plugin/state.h). */
+   * record starts with '{' (see plugin/intent.h). */
   snprintf(p, sizeof(p), "%s/%s.lock", s->state, id);
   int lk = open(p, O_RDONLY | O_CLOEXEC);
   char first = 0;

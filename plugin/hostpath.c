@@ -118,8 +118,8 @@ int sp_host_check_kernel_fs(const sp_ctx *ctx, int fd, const char *host,
  * through that fd, so a symlink swap cannot change it afterwards.  When no
  * symlink is on the way (openat2 RESOLVE_NO_SYMLINKS), the cleaned text is
  * that path and the check needs no readlink of /proc/self/fd/N (a procfs
- * lookup, ~2.5 us); otherwise, or on a kernel without openat2, it reads
- * the link as before. */
+ * lookup); otherwise, or on a kernel without openat2, it reads the link
+ * as before. */
 int sp_host_open(const sp_ctx *ctx, const char *host, sp_error *err) {
   /* The path as given first: nothing is created under the shared root,
    * the state dir or /proc before the rules are checked. */

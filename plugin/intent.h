@@ -16,8 +16,8 @@
  * last; clearing overwrites the '{' with a blank.  So a record cut short
  * never reads as live, and the file keeps its page: truncating it to 0
  * and writing it again freed and re-allocated that page on every call
- * (~4 us of the ~5 us the intent cost on tmpfs; a journalled truncate on
- * ext4). */
+ * (most of what the intent cost on tmpfs, and a journalled truncate on
+ * ext4; BENCHMARKS.md). */
 /* *size: the lock file's length, updated. */
 int sp_intent_write(int lockfd, off_t *size, const char *id,
                     const sp_state *st, sp_error *err) SP_HIDDEN;

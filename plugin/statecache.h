@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The last state each container's file was seen to hold, so that an add or
  * remove does not re-read and re-validate every path of the container on
- * each call (json-c parse + a SHA-256 per entry: ~30 us at 20 paths, the
- * largest cost that grew with paths; see BENCHMARKS.md).
+ * each call (a json-c parse and a SHA-256 per entry: the largest cost that
+ * grew with paths; see BENCHMARKS.md).
  *
  * An entry is used only while the file on disk is the very one it was
  * taken from: same file handle (inode and its generation), device, size,
@@ -20,12 +20,12 @@ int sp_state_cache_new(sp_state_cache **out, sp_error *err) SP_HIDDEN;
 void sp_state_cache_free(sp_state_cache *c) SP_HIDDEN;
 
 /* Rules a state read from disk must pass before it is used or remembered
- * (the host-path rules, lifecycle.c), with the message of the first entry
+ * (the host-path rules, context.c), with the message of the first entry
  * that breaks them; NULL: none.  A state answered from the cache is one
  * that passed them when it was read, or one the plugin wrote from entries
  * that each passed them (loaded, or checked as given before anything was
  * opened): the same bytes under the same rules, so they are not run again
- * on every call (~1.5 us at 20 paths). */
+ * on every call. */
 typedef int (*sp_state_check_fn)(const sp_state *st, const char *id,
                                  void *arg, sp_error *err);
 void sp_state_cache_set_check(sp_state_cache *c, sp_state_check_fn fn,

@@ -238,10 +238,10 @@ static char *put_glue(char *o, const glue *g) {
 }
 
 /* Written directly rather than through a json-c tree: building one object
- * (and hash table) per path cost ~11 us per save at 20 paths, measured by
- * `sharedpath-sim bench`.  The text is byte for byte what json-c prints for
- * the same tree (PLAIN or PRETTY, NOSLASHESCAPE), and sp_state_parse still
- * reads it with json-c. */
+ * (and hash table) per path was the largest part of a save, as measured by
+ * `sharedpath-sim bench` (BENCHMARKS.md).  The text is byte for byte what
+ * json-c prints for the same tree (PLAIN or PRETTY, NOSLASHESCAPE), and
+ * sp_state_parse still reads it with json-c. */
 int sp_state_to_json(const sp_state *st, const char *id, bool pretty,
                      char **out, sp_error *err) {
   const glue *g = glues[pretty];

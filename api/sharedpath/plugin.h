@@ -26,9 +26,10 @@
  *   with `uint32_t size` (the size the writer was compiled with) and fields
  *   are only ever added at the end.  A reader uses a field only when the
  *   writer's size covers it — see SHAREDPATH_HAS().  A NULL callback means
- *   "not implemented": the host answers -ENOSYS itself (sharedpath_call()
- *   below does this).  A plugin built for an older minor works under a newer
- *   host; a host of an older minor simply never sees the newer fields.
+ *   "not implemented": the host answers -ENOSYS itself (SHAREDPATH_CALLBACK()
+ *   below tells; libsharedpath-host's calls, <sharedpath/host.h>, do it).
+ *   A plugin built for an older minor works under a newer host; a host of
+ *   an older minor simply never sees the newer fields.
  *
  * ERRORS
  *   Every callback returns 0 on success or a negative errno (-EINVAL,
@@ -176,7 +177,8 @@ struct sharedpath_plugin {
                         struct sharedpath_error *err);
 
   /* *json_out: {"version":1,"id":...,"paths":[{"host","container",
-   * "options","hash"}...]}, to release(). */
+   * "options","hash"[,"mount_id"]}...]}, to release().  mount_id, when
+   * present, is the unique id of the container-side mount (kernel 6.8+). */
   int (*on_list_paths)(void *ctx, const char *id, char **json_out,
                        struct sharedpath_error *err);
 
