@@ -30,8 +30,10 @@ host) launch="" ;;
 *) echo "unknown profile '$profile'" >&2; exit 2 ;;
 esac
 dir=$build/tests/kernels/runs/$name
-rm -rf "$dir"
+# Emptied, not removed: in the VM it is the mount point of the only
+# writable share.
 mkdir -p "$dir"
+find "$dir" -mindepth 1 -maxdepth 1 -exec rm -rf {} +
 printf 'subdirs("%s")\n' "$build" >"$dir/CTestTestfile.cmake"
 
 "$here/../check-mountinfo.sh" save "$dir/mountinfo.before"
