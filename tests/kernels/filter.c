@@ -37,6 +37,8 @@ static const flag_rule flag_rules[] = {
      SP_KV(5, 15), "move_mount MOVE_MOUNT_SET_GROUP"},
     {SYS_move_mount, 4, ANY_BIT, 0x200 /* MOVE_MOUNT_BENEATH */, SP_KV(6, 5),
      "move_mount MOVE_MOUNT_BENEATH"},
+    {SYS_unshare, 0, ANY_BIT, 0x80 /* CLONE_NEWTIME */, SP_KV(5, 6),
+     "unshare CLONE_NEWTIME"},
 };
 #define N_RULES (sizeof(flag_rules) / sizeof(*flag_rules))
 
