@@ -17,30 +17,42 @@ extern char **environ;
 /* ---- the floor: the same kernel work, plain code ---- */
 
 typedef struct floor_child {
-  int pidfd, tree;
-  const char *target;
+  int pidfd;
+  const char *src, *target;
   int err;
 } floor_child;
 
+/* In the container: a clone of the master bind's copy there (src), made
+ * a slave, moved onto target; or target unmounted (src NULL). */
 static int floor_child_main(void *arg) {
   floor_child *a = arg;
-  if (setns(a->pidfd, CLONE_NEWNS) < 0)
+  if (setns(a->pidfd, CLONE_NEWNS) < 0) {
     a->err = -errno;
-  else if (a->tree >= 0)
-    a->err = move_mount(a->tree, "", AT_FDCWD, a->target,
-                        MOVE_MOUNT_F_EMPTY_PATH) < 0 ? -errno : 0;
-  else
+    _exit(0);
+  }
+  if (!a->src) {
     a->err = umount2(a->target, MNT_DETACH) < 0 ? -errno : 0;
+    _exit(0);
+  }
+  int tree = open_tree(AT_FDCWD, a->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  struct mount_attr slave = {.propagation = MS_SLAVE};
+  if (tree < 0 ||
+      mount_setattr(tree, "", AT_EMPTY_PATH, &slave, sizeof(slave)) < 0 ||
+      move_mount(tree, "", AT_FDCWD, a->target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+    a->err = -errno;
+  if (tree >= 0)
+    close(tree);
   _exit(0);
 }
 
 /* Enter the container in a CLONE_VM|CLONE_VFORK child sharing the fd table
  * (CLONE_FILES) and sending no exit signal, exactly as the plugin does: the
  * cheapest way plain code has, so the floor is not flattered by a costlier
- * clone; then move tree onto target (tree >= 0) or unmount target. */
-static int floor_in_container(const sim_ctr *c, int tree, const char *target) {
+ * clone; then bind src onto target (src given) or unmount target. */
+static int floor_in_container(const sim_ctr *c, const char *src,
+                              const char *target) {
   static char stack[64 * 1024] __attribute__((aligned(16)));
-  floor_child a = {.pidfd = c->pidfd, .tree = tree, .target = target};
+  floor_child a = {.pidfd = c->pidfd, .src = src, .target = target};
   pid_t pid = clone(floor_child_main, stack + sizeof(stack),
                     CLONE_VM | CLONE_VFORK | CLONE_FILES, &a);
   if (pid < 0)
@@ -66,8 +78,8 @@ static int floor_state_write(floor_ctx *f) {
 }
 
 /* host -> mid (private), mid -> master (propagates into the container),
- * a clone of it with its propagation set moved onto the target inside the
- * container, one fsync'd atomic state write. */
+ * inside the container a clone of its copy there with its propagation set
+ * moved onto the target, one fsync'd atomic state write. */
 int floor_add(floor_ctx *f) {
   _cleanup_close_ int hostfd = open(f->host, O_PATH | O_CLOEXEC);
   if (hostfd < 0 || mkdir(f->mid, 0700) < 0 || mkdir(f->m, 0700) < 0)
@@ -80,19 +92,13 @@ int floor_add(floor_ctx *f) {
       move_mount(tree, "", AT_FDCWD, f->mid, MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
       mount(f->mid, f->m, NULL, MS_BIND, NULL) < 0)
     return -errno;
-  _cleanup_close_ int ctree = open_tree(AT_FDCWD, f->m, OPEN_TREE_CLONE |
-                                        OPEN_TREE_CLOEXEC);
-  struct mount_attr slave = {.attr_clr = MOUNT_ATTR_RDONLY,
-                             .propagation = MS_SLAVE};
-  if (ctree < 0 || mount_setattr(ctree, "", AT_EMPTY_PATH, &slave,
-                                 sizeof(slave)) < 0)
-    return -errno;
-  int r = floor_in_container(f->c, ctree, "/floor");
+  int r = floor_in_container(f->c, SHAREDPATH_CONTAINER_DIR "/" FLOOR_NAME,
+                             "/floor");
   return r < 0 ? r : floor_state_write(f);
 }
 
 int floor_remove(floor_ctx *f) {
-  int r = floor_in_container(f->c, -1, "/floor");
+  int r = floor_in_container(f->c, NULL, "/floor");
   if (r < 0)
     return r;
   if (umount2(f->m, UMOUNT_NOFOLLOW) < 0 ||

@@ -22,14 +22,6 @@ void sp_host_rollback(sp_ctx *ctx, const char *id, const sp_bind *binds,
   }
 }
 
-static void close_ops(sp_ctr_op *ops, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if (ops[i].tree_fd >= 0) {
-      close(ops[i].tree_fd);
-      ops[i].tree_fd = -1;
-    }
-}
-
 /* What a bind of b shows: from its master bind, or from the host path when
  * the master bind is already gone (recovery). */
 static int bind_ident(sp_ctx *ctx, const char *id, const sp_bind *b,
@@ -44,7 +36,7 @@ static int bind_ident(sp_ctx *ctx, const char *id, const sp_bind *b,
 }
 
 /* Run ops in the container; on failure run the inverse of those that took
- * effect.  The caller keeps ownership of ops' tree fds. */
+ * effect. */
 static int ctr_apply(sp_ctx *ctx, const sp_target *t, const char *id,
                      const sp_bind *binds, sp_ctr_op *ops, size_t n,
                      bool *unclean, sp_error *err) {
@@ -60,17 +52,12 @@ static int ctr_apply(sp_ctx *ctx, const sp_target *t, const char *id,
   for (size_t i = 0; i < n; i++) {
     if (!ops[i].did)
       continue;
+    /* What was taken out is put back from the master bind's copy in the
+     * container, as an attach makes it. */
     inv[k] = ops[i];
     inv[k].attach = !ops[i].attach;
-    inv[k].tree_fd = -1;
-    if (inv[k].attach) {
-      /* Put back what was taken out: a fresh clone of the master bind. */
-      inv[k].tree_fd = sp_host_clone_for_container(ctx, id, &binds[i], NULL);
-      if (inv[k].tree_fd < 0) {
-        *unclean = true;
-        continue;
-      }
-    }
+    inv[k].hash = binds[i].hash;
+    inv[k].opts = binds[i].opts;
     k++;
   }
   sp_error e = {0};
@@ -78,7 +65,6 @@ static int ctr_apply(sp_ctx *ctx, const sp_target *t, const char *id,
     sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", id, e.msg);
     *unclean = true;
   }
-  close_ops(inv, k);
   return r;
 }
 
@@ -96,28 +82,20 @@ static int ctr_change(sp_ctx *ctx, const sp_target *t, const char *id,
     return sp_fail(err, -ENOMEM, "out of memory");
   int r = 0;
   for (size_t i = 0; i < n; i++)
-    ops[i] = (sp_ctr_op){.attach = attach, .tree_fd = -1,
-                         .target = binds[i].ctr,
+    ops[i] = (sp_ctr_op){.attach = attach, .hash = binds[i].hash,
+                         .opts = binds[i].opts, .target = binds[i].ctr,
                          .mnt_id = attach ? 0 : binds[i].mnt_id};
   for (size_t i = 0; i < n && r == 0; i++) {
     if (idents)
       ops[i].ident = idents[i];
-    else if ((r = bind_ident(ctx, id, &binds[i], &ops[i].ident, err)) < 0)
-      break;
-    if (!attach)
-      continue;
-    int tree = sp_host_clone_for_container(ctx, id, &binds[i], err);
-    if (tree < 0)
-      r = tree;
     else
-      ops[i].tree_fd = tree;
+      r = bind_ident(ctx, id, &binds[i], &ops[i].ident, err);
   }
   if (r == 0)
     r = ctr_apply(ctx, t, id, binds, ops, n, unclean, err);
   /* Where each new mount is: the state records it for the remove. */
   for (size_t i = 0; r == 0 && attach && i < n; i++)
     binds[i].mnt_id = ops[i].mnt_id;
-  close_ops(ops, n);
   return r;
 }
 

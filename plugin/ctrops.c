@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* What the container-side child does: resolve a target inside the
- * container's root, create what is missing, move a detached clone onto it
- * or take our mount off it, and check it landed where it was meant to.
+ * container's root, create what is missing, bind the host path's copy
+ * under /.sharedpath onto it or take our mount off it, and check it landed
+ * where it was meant to.
  * It runs through sp_nsexec (nsexec.c): system calls only, no allocation,
  * no stdio, results written into the ops. */
 #include <fcntl.h>
@@ -25,6 +26,7 @@ enum {
   STAGE_UMOUNT,
   STAGE_RESERVED,
   STAGE_RACED,
+  STAGE_SOURCE,
 };
 
 static const char *stage_name(int s) {
@@ -36,6 +38,7 @@ static const char *stage_name(int s) {
   case STAGE_UMOUNT: return "unmounting";
   case STAGE_RESERVED: return "checking where symlinks lead";
   case STAGE_RACED: return "renamed inside the container while mounting on";
+  case STAGE_SOURCE: return "finding the host path's bind for";
   default: return "handling";
   }
 }
@@ -305,9 +308,9 @@ static uint64_t mount_id(int fd, bool *unique) {
  * tree we moved); if not, take it off (through its own fd) and report the
  * race, for the caller to undo the rest and the engine to retry.  Records
  * the mount's unique id.  One statx on each side. */
-static int landed(child_args *a, sp_ctr_op *op) {
+static int landed(child_args *a, sp_ctr_op *op, int tree) {
   bool ours_unique, there_unique = false;
-  uint64_t ours = mount_id(op->tree_fd, &ours_unique), there = 0;
+  uint64_t ours = mount_id(tree, &ours_unique), there = 0;
   int fd = resolve(a->t->rootfd, op->target, 0);
   if (fd >= 0) {
     there = mount_id(fd, &there_unique);
@@ -318,8 +321,67 @@ static int landed(child_args *a, sp_ctr_op *op) {
     return 0;
   }
   op->stage = STAGE_RACED;
-  umount_fd(a->procfd, op->tree_fd, op->ident.is_dir);
+  umount_fd(a->procfd, tree, op->ident.is_dir);
   return -EAGAIN;
+}
+
+/* The source of every container-side mount: the copy of the master bind
+ * that propagated into the container at /.sharedpath/<h>, resolved in the
+ * container's root without symlinks and checked to be the root of a mount
+ * showing the host path.  A mount made from it inside the container's
+ * namespace keeps the flags the kernel locked on that copy when it
+ * propagated across a user namespace: a user-namespaced container's root
+ * cannot remount a read-only path writable.  (A clone made on the host and
+ * moved in carries no such lock.)  -ENOENT (STAGE_SOURCE): no such copy,
+ * the container runs without the /.sharedpath mount on_create gave. */
+static int open_source(child_args *a, sp_ctr_op *op) {
+  char path[sizeof(SHAREDPATH_CONTAINER_DIR) + SP_HASH_HEX_LEN + 1];
+  size_t dl = sizeof(SHAREDPATH_CONTAINER_DIR) - 1;
+  if (strlen(op->hash) != SP_HASH_HEX_LEN)
+    return -EINVAL;
+  memcpy(path, SHAREDPATH_CONTAINER_DIR, dl);
+  path[dl] = '/';
+  memcpy(path + dl + 1, op->hash, SP_HASH_HEX_LEN + 1);
+  op->stage = STAGE_SOURCE;
+  int fd = resolve_how(a->t->rootfd, path, 0, RESOLVE_NO_SYMLINKS);
+  if (fd == -ELOOP || fd == -ENOTDIR)
+    return -ENOENT;
+  if (fd < 0)
+    return fd;
+  seen s = {0};
+  int r = look(fd, &op->ident, &s);
+  if (r == 0 && !s.ours)
+    r = -ENOENT;
+  if (r < 0) {
+    close(fd);
+    return r;
+  }
+  return fd;
+}
+
+/* A detached clone of the source, with the op's ro and propagation set
+ * before it is visible anywhere (ro is the source's already: the mid
+ * carries it). */
+static int clone_source(int src, const sp_ctr_op *op) {
+  int tree = SP_SYS(SP_F_MOUNT, open_tree(src, "", OPEN_TREE_CLONE |
+                                                     OPEN_TREE_CLOEXEC |
+                                                     AT_EMPTY_PATH));
+  if (tree < 0)
+    return -errno;
+  static const unsigned int prop[] = {
+      [SP_PROP_PRIVATE] = MS_PRIVATE, [SP_PROP_RPRIVATE] = MS_PRIVATE,
+      [SP_PROP_SLAVE] = MS_SLAVE,     [SP_PROP_RSLAVE] = MS_SLAVE,
+      [SP_PROP_SHARED] = MS_SHARED,   [SP_PROP_RSHARED] = MS_SHARED,
+  };
+  struct mount_attr attr = {.attr_set = op->opts.ro ? MOUNT_ATTR_RDONLY : 0,
+                            .propagation = prop[op->opts.propagation]};
+  if (SP_SYS(SP_F_MOUNT, mount_setattr(tree, "", AT_EMPTY_PATH, &attr,
+                                          sizeof(attr))) < 0) {
+    int r = -errno;
+    close(tree);
+    return r;
+  }
+  return tree;
 }
 
 static int do_attach(child_args *a, sp_ctr_op *op) {
@@ -369,15 +431,27 @@ static int do_attach(child_args *a, sp_ctr_op *op) {
     r = -EISDIR;
   else if (!op->ident.is_dir && !S_ISREG(mode))
     r = -EINVAL;
+  int src = -1, tree = -1;
+  if (r == 0 && (src = open_source(a, op)) < 0)
+    r = src;
   if (r == 0) {
     op->stage = STAGE_MOUNT;
-    if (SP_SYS(SP_F_MOUNT, move_mount(op->tree_fd, "", fd, "",
+    tree = clone_source(src, op);
+    if (tree < 0)
+      r = tree;
+  }
+  if (r == 0) {
+    if (SP_SYS(SP_F_MOUNT, move_mount(tree, "", fd, "",
                                       MOVE_MOUNT_F_EMPTY_PATH |
                                           MOVE_MOUNT_T_EMPTY_PATH)) < 0)
       r = -errno;
     else
-      r = landed(a, op);
+      r = landed(a, op, tree);
   }
+  if (tree >= 0)
+    close(tree);
+  if (src >= 0)
+    close(src);
   close(fd);
   return r;
 }
@@ -484,6 +558,12 @@ int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n, sp_error *err) {
       return sp_fail(err, -EPERM, "container path %s is on procfs or "
                      "sysfs inside the container; refusing to mount there",
                      ops[i].target);
+    if (ops[i].stage == STAGE_SOURCE && ops[i].result == -ENOENT)
+      return sp_fail(err, -ENOENT, "container path %s: the container has no "
+                     "%s/%s showing the host path's bind; it must run with "
+                     "the %s mount that on_create returned", ops[i].target,
+                     SHAREDPATH_CONTAINER_DIR, ops[i].hash,
+                     SHAREDPATH_CONTAINER_DIR);
     if (ops[i].stage == STAGE_RESERVED &&
         (ops[i].result == -EPERM || ops[i].result == -EINVAL))
       return sp_fail(err, ops[i].result, "container path %s leads through "

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Mount work inside a running container: attach a detached clone at a
- * container path, or take our mount off one, resolving every path inside
- * the container's root (openat2 RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS) so
- * that a symlink in the container never turns a bind onto the host. */
+/* Mount work inside a running container: bind the copy of a host path that
+ * propagated to the container's /.sharedpath/<h> onto a container path,
+ * or take our mount off one, resolving every path inside the container's
+ * root (openat2 RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS) so that a symlink
+ * in the container never turns a bind onto the host. */
 #ifndef SP_CTROPS_H
 #define SP_CTROPS_H
 #include <stdint.h>
@@ -11,8 +12,10 @@
 #include "nsexec.h"
 
 typedef struct sp_ctr_op {
-  bool attach;      /* true: move tree_fd onto target; false: unmount target */
-  int tree_fd;      /* attach: detached clone to move; detach: unused */
+  bool attach;      /* true: bind /.sharedpath/<hash> onto target;
+                     * false: unmount target */
+  const char *hash; /* attach: the host path's hash (its master bind) */
+  sp_opts opts;     /* attach: ro and propagation of the new mount */
   const char *target; /* cleaned absolute path inside the container */
   sp_ident ident;   /* what the mount shows (dev/ino, dir or file) */
   /* out */

@@ -468,32 +468,3 @@ int sp_host_detach(const sp_ctx *ctx, const char *id, const char *hash,
   }
   return 0;
 }
-
-int sp_host_clone_for_container(const sp_ctx *ctx, const char *id,
-                                const sp_bind *b, sp_error *err) {
-  char m[PATH_MAX];
-  PATHF(m, err, "%s/%s/%s", ctx->master, id, b->hash);
-  int tree = SP_SYS(SP_F_MOUNT, open_tree(AT_FDCWD, m, OPEN_TREE_CLONE |
-                                                           OPEN_TREE_CLOEXEC));
-  if (tree < 0)
-    return sp_fail_errno(err, -errno, "cannot clone %s", m);
-  static const unsigned int prop[] = {
-      [SP_PROP_PRIVATE] = MS_PRIVATE, [SP_PROP_RPRIVATE] = MS_PRIVATE,
-      [SP_PROP_SLAVE] = MS_SLAVE,     [SP_PROP_RSLAVE] = MS_SLAVE,
-      [SP_PROP_SHARED] = MS_SHARED,   [SP_PROP_RSHARED] = MS_SHARED,
-  };
-  /* Set on the detached clone, before it is visible anywhere: the container
-   * never sees a moment where a read-only path is writable. */
-  struct mount_attr attr = {
-      .attr_set = b->opts.ro ? MOUNT_ATTR_RDONLY : 0,
-      .attr_clr = b->opts.ro ? 0 : MOUNT_ATTR_RDONLY,
-      .propagation = prop[b->opts.propagation]};
-  if (SP_SYS(SP_F_MOUNT, mount_setattr(tree, "", AT_EMPTY_PATH, &attr,
-                                       sizeof(attr))) < 0) {
-    int r = -errno;
-    close(tree);
-    return sp_fail_errno(err, r, "cannot set %s on a clone of %s",
-                         sp_opts_string(&b->opts), m);
-  }
-  return tree;
-}

@@ -44,10 +44,6 @@ int sp_host_ident(const sp_ctx *ctx, const char *id, const char *hash,
  * removed. */
 int sp_host_detach(const sp_ctx *ctx, const char *id, const char *hash,
                    sp_error *err) SP_HIDDEN;
-/* A detached clone of master/<id>/<h> with opts applied (ro, propagation),
- * ready to be moved into a container.  Returns an fd or -errno. */
-int sp_host_clone_for_container(const sp_ctx *ctx, const char *id,
-                                const sp_bind *b, sp_error *err) SP_HIDDEN;
 
 /* 1 if path is the root of a mount, 0 if not, -errno on error. */
 int sp_is_mountpoint(int dirfd, const char *path) SP_HIDDEN;

@@ -41,9 +41,13 @@ int sp_spec_add_mount(const char *in, const char *source, char **out,
                          json_object_new_string(SHAREDPATH_CONTAINER_DIR));
   json_object_object_add(m, "type", json_object_new_string("bind"));
   json_object_object_add(m, "source", json_object_new_string(source));
-  json_object_array_add(opts, json_object_new_string("rbind"));
-  json_object_array_add(opts, json_object_new_string("ro"));
-  json_object_array_add(opts, json_object_new_string("rslave"));
+  /* The master tmpfs's nosuid, nodev and noexec are asked for too: inside
+   * a user namespace the kernel locks them, and the runtime's read-only
+   * remount of the bind must repeat them or fail (runc#1229). */
+  static const char *const mount_opts[] = {"rbind", "ro", "rslave", "nosuid",
+                                           "nodev", "noexec"};
+  for (size_t i = 0; i < SP_ARRAY_SIZE(mount_opts); i++)
+    json_object_array_add(opts, json_object_new_string(mount_opts[i]));
   json_object_object_add(m, "options", opts);
   if (json_object_array_add(mounts, m) < 0) {
     sp_json_putp(&m);

@@ -36,11 +36,12 @@ SP="$SHAREDPATH --root $T/root --state-dir $T/state --plugin $PLUGIN"
 # Container ids: unique per run (runc names cgroups after them).
 C1=spe2e-$$-plain
 C2=spe2e-$$-persist
+C3=spe2e-$$-userns
 failed=0
 
 cleanup() {
   rc=$?
-  for c in "$C1" "$C2"; do
+  for c in "$C1" "$C2" "$C3"; do
     $RUNC delete -f "$c" >/dev/null 2>&1 || true
   done
   # The namespace dies with us and takes every mount; the dir is on the
@@ -71,7 +72,7 @@ mkbundle() {
   b=$T/$1
   mkdir -p "$b/rootfs/bin" "$b/rootfs/etc" "$b/rootfs/mnt" "$b/rootfs/tmp"
   cp /bin/busybox "$b/rootfs/bin/busybox"
-  for cmd in sh sleep cat ls test touch grep; do
+  for cmd in sh sleep cat ls test touch grep mount id; do
     ln -s busybox "$b/rootfs/bin/$cmd"
   done
   (cd "$b" && runc spec)
@@ -82,6 +83,25 @@ mkbundle() {
     grep -q '"sleep", "600"' "$b/config.json" &&
     grep -q '"readonly": false' "$b/config.json" ||
     fail "runc spec output changed; cannot make $b non-interactive"
+}
+
+# The same in a user namespace (uid and gid 0 -> 100000), whose root holds
+# CAP_SYS_ADMIN there: what a user-namespaced container's root can do.
+mkbundle_userns() {
+  mkbundle "$1"
+  sed -i -e 's/^\([[:space:]]*\)"linux": {/&\
+\1\1"uidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],\
+\1\1"gidMappings": [{"containerID": 0, "hostID": 100000, "size": 65536}],/' \
+    -e 's/^\([[:space:]]*\)"namespaces": \[/&\
+\1\1{"type": "user"},/' \
+    -e 's/"CAP_AUDIT_WRITE",/"CAP_AUDIT_WRITE", "CAP_SYS_ADMIN",/' \
+    "$T/$1/config.json"
+  # Its root owns its rootfs, as an image unpacked for it would be.
+  chown -R 100000:100000 "$T/$1/rootfs"
+  grep -q '"type": "user"' "$T/$1/config.json" &&
+    grep -q '"hostID": 100000' "$T/$1/config.json" &&
+    grep -q 'CAP_SYS_ADMIN' "$T/$1/config.json" ||
+    fail "runc spec output changed; cannot make $1 user-namespaced"
 }
 
 # in CTR CMD...: run in the container, its output on stdout.
@@ -308,6 +328,38 @@ expect_fail "list-path after delete" 1 $SP list-path "$C2"
 expect_gone "$C2"
 $SP delete "$C2" # deleting an unknown id succeeds
 ok "delete of an unknown id"
+
+# ---- a user-namespaced container: its root cannot make ro writable ----
+mkbundle_userns "$C3"
+$SP oci-prepare "$T/$C3"
+run_ctr "$C3"
+expect_eq "userns: root inside is 0" 0 "$(in_ctr "$C3" id -u)"
+# The control: it really holds CAP_SYS_ADMIN in its namespace (it can
+# mount and remount a tmpfs of its own), so the refusal below is the
+# kernel's lock and not a missing capability.
+in_ctr "$C3" sh -c 'mount -t tmpfs own /tmp && mount -o remount,bind,ro /tmp' ||
+  fail "userns: no CAP_SYS_ADMIN inside; the remount check proves nothing"
+ok "userns: the container's root can mount its own"
+mkdir -p "$T/data/userns-ro"
+echo ro-data >"$T/data/userns-ro/f"
+chmod 0666 "$T/data/userns-ro/f"
+$SP add-path "$C3" "$T/data/userns-ro:/mnt/ro:ro" "$T/data/file:/etc/ro-file:ro"
+expect_eq "userns: ro dir visible" ro-data "$(in_ctr "$C3" cat /mnt/ro/f)"
+for p in /mnt/ro /etc/ro-file; do
+  if in_ctr "$C3" mount -o remount,bind,rw "$p" 2>/dev/null; then
+    fail "userns: the container's root remounted $p read-write"
+  fi
+done
+if in_ctr "$C3" sh -c 'echo x >>/mnt/ro/f' 2>/dev/null; then
+  fail "userns: wrote to an ro path"
+fi
+expect_eq "userns: host file unchanged" ro-data "$(cat "$T/data/userns-ro/f")"
+ok "userns: ro stays ro under the container root's CAP_SYS_ADMIN"
+$SP remove-path "$C3" /mnt/ro /etc/ro-file
+expect_eq "userns: no mount at /mnt/ro after remove" 0 \
+  "$(ctr_mounts_at "$C3" /mnt/ro)"
+$RUNC delete -f "$C3"
+expect_gone "$C3"
 
 # Only the plugin's once-per-host setup remains: the root's private bind
 # and the master tmpfs.

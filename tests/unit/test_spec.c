@@ -44,7 +44,8 @@ static void test_adds_mount(void) {
   CU_ASSERT_STRING_EQUAL(json_object_get_string(v), "/r/master/c1");
   CU_ASSERT(json_object_object_get_ex(m, "options", &v));
   CU_ASSERT_STRING_EQUAL(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN),
-                         "[\"rbind\",\"ro\",\"rslave\"]");
+                         "[\"rbind\",\"ro\",\"rslave\",\"nosuid\",\"nodev\","
+                         "\"noexec\"]");
   CU_ASSERT_EQUAL(count_dest(mounts, "/proc", &m), 1);
   CU_ASSERT(json_object_object_get_ex(o, "ociVersion", &v));
   json_object_put(o);
