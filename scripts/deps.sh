@@ -4,7 +4,8 @@
 set -eu
 pkgs="gcc make cmake pkg-config libssl-dev libmount-dev libjson-c-dev libcunit1-dev"
 if [ "${1:-build}" = test ]; then
-  pkgs="$pkgs valgrind clang libclang-rt-14-dev runc busybox-static"
+  # podman (4.3, with conmon) for tests/e2e/podman.sh; runc is its runtime.
+  pkgs="$pkgs valgrind clang libclang-rt-14-dev runc busybox-static podman"
 fi
 missing=""
 for p in $pkgs; do
