@@ -1,157 +1,28 @@
 #!/bin/sh
 # End-to-end: `sharedpath` with podman (Debian 12's 4.3) and runc, through
 # the hook files `cmake --install` wrote.
-# Usage: podman.sh PREFIX
+# Usage: sandbox.sh podman.sh PREFIX (see sandbox.sh: it runs this in a
+#   tmpfs root of its own and checks the machine afterwards)
 #   PREFIX: an install prefix (PREFIX/bin/sharedpath, its plugin, and
 #   PREFIX/share/containers/oci/hooks.d/*.json naming that binary).
 #
-# Nothing here touches the machine: the test runs in a mount namespace of
-# its own whose root is a tmpfs (pivot_root), with the machine's /usr and
-# /etc bound read-only and fresh /run, /var, /tmp, /dev/shm.  So the hooks'
-# defaults (/.sharedpath, /var/lib/sharedpath) and whatever podman, conmon
-# and runc write by default (/run/runc, /var/lib/containers, shm locks) land
-# in that tmpfs and go with it.  podman's storage is under a temp dir anyway
-# (--root, --runroot, --tmpdir), with --network none (netavark/CNI would edit
-# the machine's firewall), --ulimit (this sandbox cannot raise limits) and an
-# image imported from busybox (no registry).  Afterwards, from the machine's
-# side: its mount table, cgroups and processes must be as before.
+# podman's storage is under a temp dir anyway (--root, --runroot,
+# --tmpdir), with --network none (netavark/CNI would edit the machine's
+# firewall), --ulimit (this sandbox cannot raise limits) and an image
+# imported from busybox (no registry).
 # Exit 77 (skipped) only when podman cannot run here, with the reason.
 set -eu
 
 SKIP=77
-PHASE=${SP_POD_PHASE:-host}
-SELF=$(realpath "$0")
+[ -n "${SP_SANDBOX_CGPARENT:-}" ] ||
+  { echo "e2e.podman: run it through sandbox.sh" >&2; exit 2; }
+skip() { echo "e2e.podman: SKIPPED: $*" >&2; exit $SKIP; }
+for tool in podman runc conmon; do
+  command -v "$tool" >/dev/null 2>&1 ||
+    skip "$tool is missing (scripts/deps.sh test installs podman and runc)"
+done
+[ -x /bin/busybox ] || skip "/bin/busybox is missing (busybox-static)"
 
-# ---------------------------------------------------------------- host ----
-if [ "$PHASE" = host ]; then
-  skip() { echo "e2e.podman: SKIPPED: $*" >&2; exit $SKIP; }
-  [ $# -eq 1 ] || { echo "usage: $0 PREFIX" >&2; exit 2; }
-  PREFIX=$(realpath "$1")
-  [ "$(id -u)" -eq 0 ] || skip "needs root (mount namespaces, podman as root)"
-  for tool in podman runc conmon unshare pivot_root; do
-    command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] ||
-      skip "$tool is missing (scripts/deps.sh test installs podman and runc)"
-  done
-  [ -x /bin/busybox ] || skip "/bin/busybox is missing (busybox-static)"
-  [ -x "$PREFIX/bin/sharedpath" ] ||
-    { echo "e2e.podman: $PREFIX/bin/sharedpath is missing (cmake --install)" >&2
-      exit 1; }
-  T=$(mktemp -d /tmp/sharedpath-pod.XXXXXX)
-  snap() {
-    cut -d' ' -f5,9- /proc/self/mountinfo | sort >"$1.mounts"
-    find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d 2>/dev/null |
-      sort >"$1.cgroups"
-    # Where podman, conmon, runc and netavark/CNI write by default.
-    ls -a /run/netns /run/runc /run/containers /run/libpod \
-      /var/lib/containers /etc/cni/net.d /dev/shm >"$1.files" 2>&1 || true
-  }
-  snap "$T.before"
-  # A reader that goes away (| head) must not kill us before the cleanup:
-  # writes fail instead, and the test's exit trap cleans up.
-  trap '' PIPE
-  rc=0
-  SP_POD_PHASE=ns unshare -m -- "$SELF" "$PREFIX" "$T" || rc=$?
-  # Leftovers: a process still in the test's namespace (conmon daemonizes
-  # and keeps it alive) or in a cgroup below the test's cgroup parent (a
-  # container, in a namespace of its own).  Name them, end them, fail.
-  ns=$(cat "$T.ns" 2>/dev/null || true)
-  cg=$(cat "$T.cgparent" 2>/dev/null || true)
-  ours() {
-    for p in /proc/[0-9]*; do
-      if { [ -n "$ns" ] && [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$ns" ]; } ||
-        { [ -n "$cg" ] && grep -q ":/$cg/" "$p/cgroup" 2>/dev/null; }; then
-        echo "${p#/proc/}"
-      fi
-    done
-  }
-  left=""
-  for pid in $(ours); do
-    left="$left $pid:$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-80)"
-    kill -9 "$pid" 2>/dev/null || true
-  done
-  i=0
-  while [ -n "$left" ] && [ -n "$(ours)" ] && [ $i -lt 50 ]; do
-    sleep 0.1
-    i=$((i + 1))
-  done
-  # Cgroups podman made for our containers (their parent is ours).
-  if [ -n "$cg" ]; then
-    for d in /sys/fs/cgroup/*/"$cg" /sys/fs/cgroup/"$cg"; do
-      [ -d "$d" ] || continue
-      find "$d" -depth -mindepth 1 -type d -exec rmdir {} + 2>/dev/null || true
-      rmdir "$d" 2>/dev/null || true
-    done
-  fi
-  snap "$T.after"
-  status=ok
-  if [ -n "$left" ]; then
-    echo "FAILED: processes left behind (in the test's namespace or cgroup):$left" >&2
-    status=fail
-  fi
-  if ! diff -u "$T.before.mounts" "$T.after.mounts" >&2; then
-    echo "FAILED: the machine's mount table changed" >&2
-    status=fail
-  fi
-  if ! diff -u "$T.before.cgroups" "$T.after.cgroups" >&2; then
-    echo "FAILED: cgroups left behind (above)" >&2
-    status=fail
-  fi
-  if ! diff -u "$T.before.files" "$T.after.files" >&2; then
-    echo "FAILED: files left in the machine's runtime dirs (above)" >&2
-    status=fail
-  fi
-  rm -f "$T".before.* "$T".after.* "$T.ns" "$T.cgparent"
-  rmdir "$T" 2>/dev/null || true
-  if [ "$rc" -eq $SKIP ]; then exit $SKIP; fi
-  [ "$status" = ok ] && [ "$rc" -eq 0 ] ||
-    { echo "e2e.podman: FAILED"; exit 1; }
-  echo "e2e.podman: the machine's mount table, cgroups, runtime dirs and" \
-    "processes are as before"
-  echo "e2e.podman: passed"
-  exit 0
-fi
-
-# ------------------------------------------------- ns: build the root ----
-if [ "$PHASE" = ns ]; then
-  PREFIX=$1 T=$2
-  mount --make-rprivate /
-  readlink /proc/self/ns/mnt >"$T.ns"
-  echo "pod-e2e-$$" >"$T.cgparent"
-  mount -t tmpfs -o mode=0755,size=1g pod-e2e-root "$T"
-  for d in usr etc dev proc sys run tmp var/tmp var/lib root old; do
-    mkdir -p "$T/$d"
-  done
-  chmod 1777 "$T/tmp" "$T/var/tmp"
-  # Debian 12 merged /usr: /bin, /lib... are symlinks into it.
-  for l in bin sbin lib lib32 lib64 libx32; do
-    if [ -L "/$l" ]; then
-      ln -s "$(readlink "/$l")" "$T/$l"
-    elif [ -d "/$l" ]; then
-      mkdir "$T/$l" && mount --rbind "/$l" "$T/$l"
-    fi
-  done
-  for d in usr etc; do
-    mount --rbind "/$d" "$T/$d"
-    mount -o remount,bind,ro "$T/$d"
-  done
-  mount --rbind /dev "$T/dev"
-  # podman's locks are in shm: a fresh one, not the machine's podman's.
-  mount -t tmpfs -o mode=1777,nosuid,nodev pod-e2e-shm "$T/dev/shm"
-  mount -t proc proc "$T/proc"
-  mount --rbind /sys "$T/sys"
-  # The test itself and the installed prefix, at the same paths.
-  for d in "$(dirname "$SELF")" "$PREFIX"; do
-    mkdir -p "$T$d"
-    mount --bind "$d" "$T$d"
-  done
-  cd "$T"
-  pivot_root . old
-  exec chroot . /bin/sh -c 'umount -l /old && rmdir /old &&
-    exec env SP_POD_PHASE=root SP_POD_CGPARENT="$1" "$2" "$3"' \
-    sh "pod-e2e-$$" "$SELF" "$PREFIX"
-fi
-
-# ------------------------------------------------------ root: the test ----
 PREFIX=$1
 cd /
 SP=$PREFIX/bin/sharedpath
@@ -165,7 +36,7 @@ PODMAN="podman --root $W/storage --runroot $W/runroot --tmpdir $W/tmp
   --network-config-dir $W/cni --storage-driver vfs --runtime runc
   --cgroup-manager cgroupfs --events-backend file"
 RUNOPTS="--network none --ulimit nofile=4096:4096 --ulimit nproc=4096:4096
-  --cgroup-parent /$SP_POD_CGPARENT"
+  --cgroup-parent /$SP_SANDBOX_CGPARENT"
 failed=0
 
 cleanup() {
