@@ -85,13 +85,18 @@ in_ctr() {
   shift
   $PODMAN exec "$c" "$@" </dev/null
 }
-# run_ctr NAME SPID [podman run options...]: a detached sleeper with the
+# try_ctr NAME SPID [podman run options...]: a detached sleeper with the
 # sharedpath id SPID and the installed hooks; prints podman's id.
-run_ctr() {
+try_ctr() {
   name=$1 spid=$2
   shift 2
   $PODMAN run -d --name "$name" $RUNOPTS --hooks-dir "$HOOKS" \
     --annotation io.sharedpath.id="$spid" "$@" podbusybox sleep 600
+}
+# run_ctr: try_ctr that must work.
+run_ctr() {
+  try_ctr "$@" 2>"$W/run.err" ||
+    fail "podman run $1 (id $2) failed: $(cat "$W/run.err")"
 }
 LOG=/var/lib/sharedpath/log/hooks.log
 log_lines() { if [ -f "$LOG" ]; then wc -l <"$LOG"; else echo 0; fi; }
@@ -233,7 +238,7 @@ expect_eq "restarted with the hooks: dir back" hello \
 
 # ---- one container per id ----
 n=$(log_lines)
-if run_ctr pod-dup pod-web >/dev/null 2>"$W/dup.err"; then
+if try_ctr pod-dup pod-web >/dev/null 2>"$W/dup.err"; then
   fail "a second container with a running container's id started"
 fi
 expect_in "duplicate refused while the owner runs (hook log)" \
@@ -262,7 +267,7 @@ ok "... the record kept"
 # A new container claiming a stopped owner's id: refused, naming both,
 # unless the operator hands it over.
 $PODMAN stop -t 0 pod-web >/dev/null
-if NEW=$(run_ctr pod-new pod-web 2>"$W/new.err"); then
+if NEW=$(try_ctr pod-new pod-web 2>"$W/new.err"); then
   fail "a new container took a stopped container's id without takeover"
 fi
 NEW=$($PODMAN inspect -f '{{.Id}}' pod-new | cut -c1-12)
