@@ -308,6 +308,11 @@ static int hook_started(app *ap, const char *id, const spc_oci_state *st,
   int r = spc_owner_set(&me, st->id, st->name, st->bundle, e);
   if (r < 0)
     return r;
+  /* Held until the process is recorded: another container's hook for
+   * this id sees it as the running owner then. */
+  _cleanup_close_ int lock = spc_owner_lock(ap->a->state_dir, id, e);
+  if (lock < 0)
+    return lock;
   if ((r = spc_owner_claim(ap->a->state_dir, id, &me, pid,
                            ap->a->takeover || st->takeover, note,
                            sizeof(note), e)) < 0)
@@ -343,6 +348,9 @@ static int hook_stopped(app *ap, const char *id, const spc_oci_state *st,
   int r = spc_owner_set(&me, st->id, st->name, st->bundle, e);
   if (r < 0)
     return r;
+  _cleanup_close_ int lock = spc_owner_lock(ap->a->state_dir, id, e);
+  if (lock < 0)
+    return lock;
   if ((r = spc_owner_mine(ap->a->state_dir, id, &me, ap->done,
                           sizeof(ap->done), e)) < 0)
     return r;
@@ -364,11 +372,13 @@ static int hook_stopped(app *ap, const char *id, const spc_oci_state *st,
   r = persist ? sph_stop(&ap->p, &c, &pe) : sph_delete(&ap->p, &c, &pe);
   /* A 1.0 plugin has no on_stop: keeping everything is what stop means.
    * An id deleted while it ran (sharedpath delete) has nothing to keep. */
+  bool deleted = r == -ENOENT;
   if (persist && (r == -ENOSYS || r == -ENOENT))
     r = 0;
   if (r < 0)
     return plugin_fail(r, &pe, e);
-  return persist ? 0 : spc_owner_remove(ap->a->state_dir, id, e);
+  /* Kept paths keep their owner; a deleted id leaves no lock file. */
+  return persist && !deleted ? 0 : spc_owner_remove(ap->a->state_dir, id, e);
 }
 
 static int cmd_hook(app *ap, char *where, size_t wsz, sp_error *e) {
@@ -518,6 +528,9 @@ static int cmd_delete(app *ap, sp_error *e) {
     return sp_fail(e, r, "%s", why.msg);
   }
   why = (sp_error){0};
+  _cleanup_close_ int lock = spc_owner_lock(ap->a->state_dir, id, e);
+  if (lock < 0)
+    return lock;
   if ((r = load(ap, e)) < 0)
     return r;
   /* A broken record must not keep a container's mounts alive: delete from

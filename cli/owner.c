@@ -3,6 +3,8 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 
 #include "args.h"
 #include "fileio.h"
@@ -141,6 +143,17 @@ int spc_owner_load(const char *state_dir, const char *id, spc_owner *o,
   return 0;
 }
 
+/* <state_dir>/owners/<id>.lock */
+static int lock_path(const char *state_dir, const char *id, char *buf,
+                     size_t sz, sp_error *e) {
+  int r = spc_owner_path(state_dir, id, buf, sz, e);
+  if (r < 0)
+    return r;
+  size_t n = strlen(buf);
+  memcpy(buf + n - strlen(".json"), ".lock", sizeof(".lock"));
+  return 0;
+}
+
 int spc_owner_remove(const char *state_dir, const char *id, sp_error *e) {
   char path[PATH_MAX];
   int r;
@@ -148,7 +161,37 @@ int spc_owner_remove(const char *state_dir, const char *id, sp_error *e) {
     return r;
   if (unlink(path) < 0 && errno != ENOENT)
     return sp_fail_errno(e, -errno, "cannot remove %s", path);
+  if ((r = lock_path(state_dir, id, path, sizeof(path), e)) < 0)
+    return r;
+  if (unlink(path) < 0 && errno != ENOENT)
+    return sp_fail_errno(e, -errno, "cannot remove %s", path);
   return 0;
+}
+
+int spc_owner_lock(const char *state_dir, const char *id, sp_error *e) {
+  char path[PATH_MAX], dir[PATH_MAX];
+  int r;
+  if ((r = lock_path(state_dir, id, path, sizeof(path), e)) < 0)
+    return r;
+  snprintf(dir, sizeof(dir), "%s/owners", state_dir);
+  if ((r = sp_mkdir(state_dir, 0700, NULL, e)) < 0 ||
+      (r = sp_mkdir(dir, 0700, NULL, e)) < 0)
+    return r;
+  for (;;) {
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+      return sp_fail_errno(e, -errno, "cannot open %s", path);
+    struct stat held, now;
+    if (flock(fd, LOCK_EX) < 0 || fstat(fd, &held) < 0) {
+      r = -errno;
+      close(fd);
+      return sp_fail_errno(e, r, "cannot lock %s", path);
+    }
+    if (stat(path, &now) == 0 && now.st_ino == held.st_ino &&
+        now.st_dev == held.st_dev)
+      return fd;
+    close(fd); /* removed by a delete while we waited: take the new one */
+  }
 }
 
 static bool is_hex64(const char *s) {

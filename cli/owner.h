@@ -47,8 +47,14 @@ int spc_owner_save(const char *state_dir, const char *id, const spc_owner *o,
 /* -ENOENT (with e filled) when the id has no owner. */
 int spc_owner_load(const char *state_dir, const char *id, spc_owner *o,
                    sp_error *e);
-/* Remove the owner file; none is fine. */
+/* Remove the owner file and its lock file; none is fine. */
 int spc_owner_remove(const char *state_dir, const char *id, sp_error *e);
+
+/* Hooks of two containers may run at once for one id: the check and the
+ * records it leads to are made under flock on <state_dir>/owners/<id>.lock
+ * (a lock file removed by a delete meanwhile is noticed and taken anew).
+ * Returns the locked fd to close when done, or -errno. */
+int spc_owner_lock(const char *state_dir, const char *id, sp_error *e);
 
 /* How messages name a container: podman-style 12-character short id for
  * a 64-hex id, else the id; with the name when there is one. */

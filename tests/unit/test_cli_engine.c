@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -187,6 +188,48 @@ static void test_owner_files(void) {
   CU_ASSERT_EQUAL(spc_owner_remove(dir, "web", &e), 0);
   CU_ASSERT_EQUAL(spc_owner_load(dir, "web", &got, &e), -ENOENT);
   CU_ASSERT_EQUAL(spc_owner_save(dir, "../x", &a, &e), -EINVAL);
+  rm_rf(dir);
+}
+
+/* Two hooks for one id: the second waits for the first, and a lock file
+ * the first removed (a delete) is not the one the second ends up holding. */
+static void test_owner_lock(void) {
+  char *dir = tmpdir();
+  sp_error e = {0};
+  int fd = spc_owner_lock(dir, "web", &e);
+  CU_ASSERT_FATAL(fd >= 0);
+  int pipefd[2];
+  CU_ASSERT_EQUAL_FATAL(pipe(pipefd), 0);
+  pid_t child = fork();
+  CU_ASSERT_FATAL(child >= 0);
+  if (child == 0) {
+    /* Our copy of the parent's descriptor would hold its lock too. */
+    close(fd);
+    close(pipefd[0]);
+    int cfd = spc_owner_lock(dir, "web", NULL);
+    char path[256];
+    struct stat held, now;
+    snprintf(path, sizeof(path), "%s/owners/web.lock", dir);
+    bool same = cfd >= 0 && fstat(cfd, &held) == 0 &&
+                stat(path, &now) == 0 && held.st_ino == now.st_ino;
+    (void)!write(pipefd[1], same ? "y" : "n", 1);
+    _exit(0);
+  }
+  close(pipefd[1]);
+  usleep(100 * 1000);
+  char c = 0;
+  /* Still waiting while we hold it. */
+  CU_ASSERT_EQUAL(fcntl(pipefd[0], F_SETFL, O_NONBLOCK), 0);
+  CU_ASSERT_EQUAL(read(pipefd[0], &c, 1), -1);
+  CU_ASSERT_EQUAL(fcntl(pipefd[0], F_SETFL, 0), 0);
+  /* A delete takes the lock file away, then lets go. */
+  CU_ASSERT_EQUAL(spc_owner_remove(dir, "web", &e), 0);
+  close(fd);
+  CU_ASSERT_EQUAL(read(pipefd[0], &c, 1), 1);
+  CU_ASSERT_EQUAL(c, 'y');
+  close(pipefd[0]);
+  int status;
+  CU_ASSERT_EQUAL(waitpid(child, &status, 0), child);
   rm_rf(dir);
 }
 
@@ -477,6 +520,7 @@ void register_cli_engine_suite(void) {
       {"owner_record", test_owner_record},
       {"owner_check", test_owner_check},
       {"owner_files", test_owner_files},
+      {"owner_lock", test_owner_lock},
       {"lookup", test_lookup},
       {"cgroup_names", test_cgroup_names},
       {"log_file", test_log_file},
