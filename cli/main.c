@@ -456,10 +456,11 @@ static int cmd_paths(app *ap, bool add, sp_error *e) {
   char id[SP_ID_MAX + 1];
   spc_target t;
   int r;
+  /* The plugin first: it makes the state dir the lookup reads. */
+  if ((r = load(ap, e)) < 0)
+    return r;
   if ((r = spc_lookup_id(ap->a->state_dir, ap->a->args[0], id, sizeof(id),
                          e)) < 0)
-    return r;
-  if ((r = load(ap, e)) < 0)
     return r;
   if (!ap->a->pid && (r = check_unrecorded(ap, id, add, e)) < 0)
     return r;
@@ -485,10 +486,10 @@ static int cmd_list(app *ap, sp_error *e) {
   struct sharedpath_error pe = sph_error();
   char *json = NULL;
   int r;
+  if ((r = load(ap, e)) < 0)
+    return r;
   if ((r = spc_lookup_id(ap->a->state_dir, ap->a->args[0], id, sizeof(id),
                          e)) < 0)
-    return r;
-  if ((r = load(ap, e)) < 0)
     return r;
   if ((r = sph_list(&ap->p, id, &json, &pe)) < 0)
     return plugin_fail(r, &pe, e);
