@@ -67,7 +67,7 @@ int spc_log_append(const char *path, size_t max, const char *line,
   /* One write of one line: O_APPEND keeps lines whole. */
   if (write(fd, buf, n) != (ssize_t)n)
     return sp_fail_errno(e, errno ? -errno : -EIO, "cannot write the log "
-                          "%s", path);
+                         "%s", path);
   return 0;
 }
 

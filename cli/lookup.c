@@ -104,7 +104,7 @@ int spc_known_match(const spc_known *k, size_t n, const char *given,
   }
   if (found == -EINVAL)
     return sp_fail(e, -EINVAL, "'%s' names more than one container: %s; "
-                    "give the sharedpath id", given, which);
+                   "give the sharedpath id", given, which);
   if (found == -ENOENT)
     return sp_fail(e, -ENOENT, "no container '%s'", given);
   return found;
@@ -151,11 +151,11 @@ int spc_lookup_id(const char *state_dir, const char *given, char *out,
     char ids[256];
     spc_known_describe(k, n, 5, ids, sizeof(ids));
     return sp_fail(e, -ENOENT, "no container '%s' is known to sharedpath "
-                    "(known: %s).  The id is the container's "
-                    "io.sharedpath.id annotation; its engine id or the "
-                    "first %d characters of it work too.  If it runs with "
-                    "that annotation, its hooks did not run: see %s/" SPC_HOOK_LOG_DIR "/" SPC_HOOK_LOG_NAME,
-                    given, ids, SPC_ENGINE_PREFIX_MIN, state_dir);
+                   "(known: %s).  The id is the container's "
+                   "io.sharedpath.id annotation; its engine id or the "
+                   "first %d characters of it work too.  If it runs with "
+                   "that annotation, its hooks did not run: see %s/" SPC_HOOK_LOG_DIR "/" SPC_HOOK_LOG_NAME,
+                   given, ids, SPC_ENGINE_PREFIX_MIN, state_dir);
   }
   if (strlen(k[i].id) >= sz)
     return sp_fail(e, -ENAMETOOLONG, "id too long");

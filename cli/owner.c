@@ -21,16 +21,16 @@ static int copy_field(char *dst, size_t sz, const char *what, const char *v,
   dst[0] = '\0';
   if (!v || !*v)
     return required ? sp_fail(e, -EINVAL, "the container's %s is empty",
-                               what)
+                              what)
                     : 0;
   size_t n = strlen(v);
   if (n >= sz)
     return sp_fail(e, -EINVAL, "the container's %s is longer than %zu "
-                    "bytes", what, sz - 1);
+                   "bytes", what, sz - 1);
   for (size_t i = 0; i < n; i++)
     if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
       return sp_fail(e, -EINVAL, "the container's %s has a control "
-                      "character", what);
+                     "character", what);
   memcpy(dst, v, n + 1);
   return 0;
 }
@@ -89,7 +89,7 @@ int spc_owner_parse(const char *text, const char *id, spc_owner *o,
   int64_t version = json_object_get_int64(v);
   if (version != 1)
     return sp_fail(e, -EPROTONOSUPPORT, "owner record has version %" PRId64
-                    "; this sharedpath reads version 1", version);
+                   "; this sharedpath reads version 1", version);
   const char *rid = get_str(j, "id");
   if (!rid || strcmp(rid, id) != 0)
     return sp_fail(e, -EINVAL, "owner record is not for id '%s'", id);
@@ -221,21 +221,21 @@ int spc_owner_check(const char *id, const spc_owner *owner, pid_t live_pid,
   if (live_pid > 0 && live_pid != me_pid) {
     if (owner)
       return sp_fail(e, -EBUSY, "sharedpath id '%s' is in use by running "
-                      "container %s (process %d): container %s cannot have "
-                      "it too; give it another io.sharedpath.id", id,
-                      theirs, (int)live_pid, mine);
+                     "container %s (process %d): container %s cannot have "
+                     "it too; give it another io.sharedpath.id", id,
+                     theirs, (int)live_pid, mine);
     return sp_fail(e, -EBUSY, "sharedpath id '%s' is in use by a running "
-                    "container (process %d): container %s cannot have it "
-                    "too; give it another io.sharedpath.id", id,
-                    (int)live_pid, mine);
+                   "container (process %d): container %s cannot have it "
+                   "too; give it another io.sharedpath.id", id,
+                   (int)live_pid, mine);
   }
   if (owner && !takeover)
     return sp_fail(e, -EBUSY, "sharedpath id '%s' belongs to container %s, "
-                    "which is stopped and keeps its paths: container %s is "
-                    "refused.  To hand those paths to it, set the "
-                    "annotation io.sharedpath.takeover=true on it; to start "
-                    "afresh, run `sharedpath delete %s` first", id, theirs,
-                    mine, id);
+                   "which is stopped and keeps its paths: container %s is "
+                   "refused.  To hand those paths to it, set the "
+                   "annotation io.sharedpath.takeover=true on it; to start "
+                   "afresh, run `sharedpath delete %s` first", id, theirs,
+                   mine, id);
   *claim = true;
   return 0;
 }
@@ -285,9 +285,9 @@ int spc_owner_precreate(const char *state_dir, const char *id, sp_error *e) {
   if (owner)
     spc_owner_label(owner, label, sizeof(label));
   return sp_fail(e, -EBUSY, "sharedpath id '%s' is in use by running "
-                  "container %s%s(process %d): the container being created "
-                  "cannot have it too; give it another io.sharedpath.id", id,
-                  label, label[0] ? " " : "", (int)live);
+                 "container %s%s(process %d): the container being created "
+                 "cannot have it too; give it another io.sharedpath.id", id,
+                 label, label[0] ? " " : "", (int)live);
 }
 
 int spc_owner_mine(const char *state_dir, const char *id,
