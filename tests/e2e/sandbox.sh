@@ -39,6 +39,10 @@ if [ "$PHASE" = host ]; then
     { echo "e2e.$NAME: $PREFIX/bin/sharedpath is missing (cmake --install)" >&2
       exit 1; }
   T=$(mktemp -d /tmp/sharedpath-sandbox.XXXXXX)
+  # Our files go whatever happens, also when a closed stdout or stderr
+  # (| head) makes a message fail under set -e.
+  trap 'rm -f "$T".before.* "$T".after.* "$T.ns" "$T.cgparent"
+    rmdir "$T" 2>/dev/null || true' EXIT
   snap() {
     cut -d' ' -f5,9- /proc/self/mountinfo | sort >"$1.mounts"
     find /sys/fs/cgroup -mindepth 1 -maxdepth 3 -type d 2>/dev/null |
@@ -108,8 +112,6 @@ if [ "$PHASE" = host ]; then
     echo "FAILED: files left in the machine's runtime dirs: $new" >&2
     status=fail
   fi
-  rm -f "$T".before.* "$T".after.* "$T.ns" "$T.cgparent"
-  rmdir "$T" 2>/dev/null || true
   if [ "$rc" -eq $SKIP ]; then exit $SKIP; fi
   [ "$status" = ok ] && [ "$rc" -eq 0 ] ||
     { echo "e2e.$NAME: FAILED"; exit 1; }
