@@ -24,8 +24,8 @@ const spc_cmd_info spc_cmds[] = {
    "              and delete, so without it poststop deletes everything.\n"
    "              With it, paths come back when a container of the same\n"
    "              bundle starts again; `sharedpath delete ID` removes them\n"},
-  {"hook", SPC_CMD_HOOK, SPC_OPT_ID | SPC_OPT_PERSIST, 0, 1,
-   "hook [STAGE] [--id ID] [--persist]",
+  {"hook", SPC_CMD_HOOK, SPC_OPT_ID | SPC_OPT_PERSIST | SPC_OPT_TAKEOVER, 0, 1,
+   "hook [STAGE] [--id ID] [--persist] [--takeover]",
    "run as an OCI hook (reads the container state on stdin)",
    "Reads the OCI state JSON ({id, pid, status, bundle, annotations}) on\n"
    "stdin.  STAGE is the hook stage; without it the stage follows from the\n"
@@ -42,7 +42,17 @@ const spc_cmd_info spc_cmds[] = {
    "                           write it back with the /.sharedpath mount\n"
    "\n"
    "The id is --id, else the annotation io.sharedpath.id, else the state's\n"
-   "id.  The annotation io.sharedpath.persist=true acts as --persist.\n"},
+   "id.  The annotation io.sharedpath.persist=true acts as --persist.\n"
+   "\n"
+   "One container per id: the first container (by the state's id) whose\n"
+   "hook runs for an id owns it until the id is deleted.  A hook of another\n"
+   "container for it fails while the owner runs; while the owner is stopped\n"
+   "it fails too, unless --takeover (or the annotation\n"
+   "io.sharedpath.takeover=true) hands the id and its saved paths over.  A\n"
+   "poststop of a container that does not own the id changes nothing.\n"
+   "\n"
+   "Every run leaves a line in <state-dir>/log/hooks.log; failures and\n"
+   "warnings also go to syslog (/dev/log) when something listens there.\n"},
   {"create", SPC_CMD_CREATE, 0, 1, 1,
    "create ID",
    "set up ID for engines that add the mount themselves",
@@ -58,7 +68,14 @@ const spc_cmd_info spc_cmds[] = {
    "The container's process is the one the hook recorded, checked to be\n"
    "still the same process (start time and mount namespace), or --pid.\n"
    "When the container is not running the paths are saved and applied at\n"
-   "its next start.\n"},
+   "its next start.  A container that runs although its hooks did not\n"
+   "record it (started without them) is refused: nothing would apply the\n"
+   "paths.\n"
+   "\n"
+   "ID, for add-path, remove-path, list-path and delete, is the sharedpath\n"
+   "id; the engine's id of the container (podman's full id or the first 12\n"
+   "characters of it), or a name the engine passed to the hooks, find it\n"
+   "too.\n"},
   {"remove-path", SPC_CMD_REMOVE, SPC_OPT_PID, 2, -1,
    "remove-path ID HOST:CTR|CTR... [--pid PID]",
    "take paths out of a container, all or nothing",
@@ -72,8 +89,10 @@ const spc_cmd_info spc_cmds[] = {
   {"delete", SPC_CMD_DELETE, SPC_OPT_PID, 1, 1,
    "delete ID [--pid PID]",
    "remove every path, mount and the state of a container",
-   "Deleting an unknown id succeeds.  Use it after `runc delete` for a\n"
-   "bundle prepared with --persist.\n"},
+   "Deleting an unknown id succeeds, and says on stderr that it was\n"
+   "unknown.  Use it after `runc delete` for a bundle prepared with\n"
+   "--persist, or `podman rm` of a container run with\n"
+   "io.sharedpath.persist=true.\n"},
   {"help", SPC_CMD_HELP, 0, 0, 1,
    "help [COMMAND]",
    "show help",
@@ -121,6 +140,7 @@ static const char *opt_name(unsigned int bit) {
   case SPC_OPT_ID: return "--id";
   case SPC_OPT_PERSIST: return "--persist";
   case SPC_OPT_PID: return "--pid";
+  case SPC_OPT_TAKEOVER: return "--takeover";
   default: return "--json";
   }
 }
@@ -133,6 +153,7 @@ int spc_args_parse(int argc, char **argv, spc_args *a, sp_error *e) {
       {"pid", required_argument, NULL, 'p'},
       {"id", required_argument, NULL, 'i'},
       {"persist", no_argument, NULL, 'k'},
+      {"takeover", no_argument, NULL, 't'},
       {"json", no_argument, NULL, 'j'},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
@@ -175,6 +196,10 @@ int spc_args_parse(int argc, char **argv, spc_args *a, sp_error *e) {
     case 'k':
       a->persist = true;
       a->given |= SPC_OPT_PERSIST;
+      break;
+    case 't':
+      a->takeover = true;
+      a->given |= SPC_OPT_TAKEOVER;
       break;
     case 'j':
       a->json = true;

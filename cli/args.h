@@ -33,6 +33,7 @@ typedef enum spc_cmd {
 #define SPC_OPT_PERSIST (1u << 1)
 #define SPC_OPT_PID (1u << 2)
 #define SPC_OPT_JSON (1u << 3)
+#define SPC_OPT_TAKEOVER (1u << 4)
 
 typedef struct spc_cmd_info {
   const char *name;
@@ -51,7 +52,7 @@ typedef struct spc_args {
   const char *plugin;      /* NULL: the default search */
   const char *id;          /* --id */
   pid_t pid;               /* --pid, 0 = not given */
-  bool persist, json, verbose, help, version;
+  bool persist, json, verbose, help, version, takeover;
   char **args; /* positional arguments after the command */
   int nargs;
   unsigned int given; /* SPC_OPT_* seen, for the per-command check */

@@ -10,9 +10,14 @@
 #include <sys/stat.h>
 
 #include "args.h"
+#include "cgscan.h"
 #include "fileio.h"
+#include "hooklog.h"
+#include "id.h"
+#include "lookup.h"
 #include "sharedpath/host.h"
 #include "oci.h"
+#include "owner.h"
 #include "proc.h"
 
 #include "version.h"
@@ -121,6 +126,9 @@ typedef struct app {
   const spc_args *a;
   sph_plugin p;
   char plugin[PATH_MAX];
+  /* A hook's outcome for its log line; warn: a warning, on stderr too. */
+  char done[SHAREDPATH_ERROR_MESSAGE_MAX + 128];
+  bool warn;
 } app;
 
 static int load(app *ap, sp_error *e) {
@@ -264,8 +272,11 @@ static int hook_precreate(app *ap, const char *text, char *where, size_t wsz,
   snprintf(where, wsz, "hook precreate %s", id);
   if ((r = spc_id_validate(id, e)) < 0)
     return r;
+  if ((r = spc_owner_precreate(ap->a->state_dir, id, e)) < 0)
+    return r;
   if ((r = load(ap, e)) < 0)
     return r;
+  snprintf(ap->done, sizeof(ap->done), "added the /.sharedpath mount");
   _cleanup_free_ char *out = NULL;
   if ((r = create(ap, id, text, &out, NULL, e)) < 0)
     return r;
@@ -287,13 +298,32 @@ static const char *stage_of_status(const char *status) {
 
 /* Record the container's process; for poststart also re-apply its paths
  * into it, through a pidfd checked against what was just recorded. */
-static int hook_started(app *ap, const char *id, pid_t pid, bool apply,
-                        sp_error *e) {
+static int hook_started(app *ap, const char *id, const spc_oci_state *st,
+                        bool apply, sp_error *e) {
+  pid_t pid = st->pid;
   if (pid <= 0)
     return sp_fail(e, -EINVAL, "the OCI state has no pid");
+  spc_owner me;
+  char note[SHAREDPATH_ERROR_MESSAGE_MAX], label[2 * SPC_ENGINE_ID_MAX];
+  int r = spc_owner_set(&me, st->id, st->name, st->bundle, e);
+  if (r < 0)
+    return r;
+  /* Held until the process is recorded: another container's hook for
+   * this id sees it as the running owner then. */
+  _cleanup_close_ int lock = spc_owner_lock(ap->a->state_dir, id, e);
+  if (lock < 0)
+    return lock;
+  if ((r = spc_owner_claim(ap->a->state_dir, id, &me, pid,
+                           ap->a->takeover || st->takeover, note,
+                           sizeof(note), e)) < 0)
+    return r;
+  spc_owner_label(&me, label, sizeof(label));
+  snprintf(ap->done, sizeof(ap->done), "container %s, process %d: "
+           "recorded%s%s%s", label, (int)pid, apply ? ", saved paths "
+           "re-applied" : "", note[0] ? "; " : "", note);
   sph_proc proc;
   struct sharedpath_error pe = sph_error();
-  int r = sph_proc_read(pid, &proc, &pe);
+  r = sph_proc_read(pid, &proc, &pe);
   if (r < 0)
     return plugin_fail(r, &pe, e);
   if ((r = spc_record_save(ap->a->state_dir, id, &proc, e)) < 0)
@@ -311,11 +341,30 @@ static int hook_started(app *ap, const char *id, pid_t pid, bool apply,
   return r < 0 ? plugin_fail(r, &pe, e) : 0;
 }
 
-static int hook_stopped(app *ap, const char *id, bool persist, sp_error *e) {
+static int hook_stopped(app *ap, const char *id, const spc_oci_state *st,
+                        bool persist, sp_error *e) {
+  spc_owner me;
+  char label[2 * SPC_ENGINE_ID_MAX];
+  int r = spc_owner_set(&me, st->id, st->name, st->bundle, e);
+  if (r < 0)
+    return r;
+  _cleanup_close_ int lock = spc_owner_lock(ap->a->state_dir, id, e);
+  if (lock < 0)
+    return lock;
+  if ((r = spc_owner_mine(ap->a->state_dir, id, &me, ap->done,
+                          sizeof(ap->done), e)) < 0)
+    return r;
+  if (r == 0) { /* another container's id: not ours to touch */
+    ap->warn = true;
+    return 0;
+  }
+  spc_owner_label(&me, label, sizeof(label));
+  snprintf(ap->done, sizeof(ap->done), "container %s stopped: %s", label,
+           persist ? "its paths are kept for its next start"
+                   : "its paths, mounts and state are deleted");
   /* The process is gone: forget it first, so nothing can reach a reused
    * pid even if what follows fails. */
-  int r = spc_record_remove(ap->a->state_dir, id, e);
-  if (r < 0)
+  if ((r = spc_record_remove(ap->a->state_dir, id, e)) < 0)
     return r;
   /* The container's mount namespace is gone: pid 0. */
   struct sharedpath_container c = {.size = sizeof(c), .id = id, .pidfd = -1};
@@ -323,9 +372,13 @@ static int hook_stopped(app *ap, const char *id, bool persist, sp_error *e) {
   r = persist ? sph_stop(&ap->p, &c, &pe) : sph_delete(&ap->p, &c, &pe);
   /* A 1.0 plugin has no on_stop: keeping everything is what stop means.
    * An id deleted while it ran (sharedpath delete) has nothing to keep. */
+  bool deleted = r == -ENOENT;
   if (persist && (r == -ENOSYS || r == -ENOENT))
     r = 0;
-  return r < 0 ? plugin_fail(r, &pe, e) : 0;
+  if (r < 0)
+    return plugin_fail(r, &pe, e);
+  /* Kept paths keep their owner; a deleted id leaves no lock file. */
+  return persist && !deleted ? 0 : spc_owner_remove(ap->a->state_dir, id, e);
 }
 
 static int cmd_hook(app *ap, char *where, size_t wsz, sp_error *e) {
@@ -360,9 +413,9 @@ static int cmd_hook(app *ap, char *where, size_t wsz, sp_error *e) {
   if ((r = load(ap, e)) < 0)
     goto out;
   if (!strcmp(stage, "poststop"))
-    r = hook_stopped(ap, id, a->persist || st.persist, e);
+    r = hook_stopped(ap, id, &st, a->persist || st.persist, e);
   else
-    r = hook_started(ap, id, st.pid, start, e);
+    r = hook_started(ap, id, &st, start, e);
 out:
   spc_oci_state_free(&st);
   return r;
@@ -376,11 +429,40 @@ static int open_target(app *ap, const char *id, spc_target *t, sp_error *e) {
   return spc_target_from_record(ap->a->state_dir, id, t, e);
 }
 
+/* A container that runs although no hook recorded it was started without
+ * the hooks: nothing would apply a path saved for it.  Refused for add,
+ * said for remove (which has nothing to take out of it). */
+static int check_unrecorded(app *ap, const char *id, bool add, sp_error *e) {
+  spc_owner o;
+  pid_t pid = spc_unrecorded_running(ap->a->state_dir, id, &o);
+  if (!pid)
+    return 0;
+  char label[2 * SPC_ENGINE_ID_MAX], msg[SHAREDPATH_ERROR_MESSAGE_MAX];
+  spc_owner_label(&o, label, sizeof(label));
+  snprintf(msg, sizeof(msg), "container %s of id '%s' runs (process %d is "
+           "in its cgroup) but no sharedpath hook recorded it: it was "
+           "started without the hooks (podman: its hooks dir on every run, "
+           "start and restart)", label, id, (int)pid);
+  if (add)
+    return sp_fail(e, -ESRCH, "%s, so the path would not be applied; "
+                   "nothing saved.  Restart it with the hooks, then add the "
+                   "path", msg);
+  fprintf(stderr, "sharedpath: %s %s: warning: %s\n", ap->a->cmd->name, id,
+          msg);
+  return 0;
+}
+
 static int cmd_paths(app *ap, bool add, sp_error *e) {
-  const char *id = ap->a->args[0];
+  char id[SP_ID_MAX + 1];
   spc_target t;
   int r;
+  /* The plugin first: it makes the state dir the lookup reads. */
   if ((r = load(ap, e)) < 0)
+    return r;
+  if ((r = spc_lookup_id(ap->a->state_dir, ap->a->args[0], id, sizeof(id),
+                         e)) < 0)
+    return r;
+  if (!ap->a->pid && (r = check_unrecorded(ap, id, add, e)) < 0)
     return r;
   if ((r = open_target(ap, id, &t, e)) < 0)
     return r;
@@ -394,17 +476,20 @@ static int cmd_paths(app *ap, bool add, sp_error *e) {
   if (r < 0)
     return plugin_fail(r, &pe, e);
   if (!c.pid)
-    fprintf(stderr, "sharedpath: %s %s: %s; saved, applied when it starts\n",
-            ap->a->cmd->name, id, t.note);
+    fprintf(stderr, "sharedpath: %s %s: %s; saved: applied when it starts "
+            "with the sharedpath hooks\n", ap->a->cmd->name, id, t.note);
   return 0;
 }
 
 static int cmd_list(app *ap, sp_error *e) {
-  const char *id = ap->a->args[0];
+  char id[SP_ID_MAX + 1];
   struct sharedpath_error pe = sph_error();
   char *json = NULL;
   int r;
   if ((r = load(ap, e)) < 0)
+    return r;
+  if ((r = spc_lookup_id(ap->a->state_dir, ap->a->args[0], id, sizeof(id),
+                         e)) < 0)
     return r;
   if ((r = sph_list(&ap->p, id, &json, &pe)) < 0)
     return plugin_fail(r, &pe, e);
@@ -429,10 +514,24 @@ static int cmd_list(app *ap, sp_error *e) {
 }
 
 static int cmd_delete(app *ap, sp_error *e) {
-  const char *id = ap->a->args[0];
+  char id[SP_ID_MAX + 1];
   spc_target t = {.t = {.pidfd = -1}};
   sp_error why = {0};
-  int r;
+  int r = spc_lookup_id(ap->a->state_dir, ap->a->args[0], id, sizeof(id),
+                        &why);
+  /* Idempotent, but not silent: an unknown id is said, and what is left
+   * of it on the host (if anything) still goes. */
+  if (r == -ENOENT) {
+    fprintf(stderr, "sharedpath: delete %s: nothing to delete: %s\n",
+            ap->a->args[0], why.msg);
+    snprintf(id, sizeof(id), "%s", ap->a->args[0]);
+  } else if (r < 0) {
+    return sp_fail(e, r, "%s", why.msg);
+  }
+  why = (sp_error){0};
+  _cleanup_close_ int lock = spc_owner_lock(ap->a->state_dir, id, e);
+  if (lock < 0)
+    return lock;
   if ((r = load(ap, e)) < 0)
     return r;
   /* A broken record must not keep a container's mounts alive: delete from
@@ -450,7 +549,9 @@ static int cmd_delete(app *ap, sp_error *e) {
   spc_target_close(&t);
   if (r < 0)
     return plugin_fail(r, &pe, e);
-  return spc_record_remove(ap->a->state_dir, id, e);
+  if ((r = spc_record_remove(ap->a->state_dir, id, e)) < 0)
+    return r;
+  return spc_owner_remove(ap->a->state_dir, id, e);
 }
 
 int main(int argc, char **argv) {
@@ -511,6 +612,14 @@ int main(int argc, char **argv) {
     break;
   }
   sph_unload(&ap.p);
+  if (a.cmd->cmd == SPC_CMD_HOOK) {
+    if (ap.warn)
+      fprintf(stderr, "sharedpath: %s: warning: %s\n", where, ap.done);
+    spc_hook_log(a.state_dir, r < 0 ? LOG_ERR : ap.warn ? LOG_WARNING
+                                                         : LOG_INFO,
+                 "%s: %s", where, r < 0 ? (e.msg[0] ? e.msg : strerror(-r))
+                                        : ap.done[0] ? ap.done : "done");
+  }
   if (r < 0) {
     fprintf(stderr, "sharedpath: %s: %s\n", where,
             e.msg[0] ? e.msg : strerror(-r));

@@ -32,11 +32,23 @@ const char *spc_oci_annotation(json_object *o, const char *key) {
   return json_object_get_string(v);
 }
 
+const char *spc_oci_engine_name(json_object *o) {
+  static const char *const keys[] = {"io.kubernetes.container.name",
+                                     "nerdctl/name"};
+  for (size_t i = 0; i < SP_ARRAY_SIZE(keys); i++) {
+    const char *v = spc_oci_annotation(o, keys[i]);
+    if (v && *v)
+      return v;
+  }
+  return NULL;
+}
+
 void spc_oci_state_free(spc_oci_state *st) {
   free(st->id);
   free(st->status);
   free(st->bundle);
   free(st->sp_id);
+  free(st->name_buf);
   *st = (spc_oci_state){0};
 }
 
@@ -79,6 +91,12 @@ int spc_oci_state_parse(const char *text, spc_oci_state *st, sp_error *e) {
   }
   a = spc_oci_annotation(o, SPC_ANNOTATION_PERSIST);
   st->persist = a && strcmp(a, "true") == 0;
+  a = spc_oci_annotation(o, SPC_ANNOTATION_TAKEOVER);
+  st->takeover = a && strcmp(a, "true") == 0;
+  if ((a = spc_oci_engine_name(o)) && !(st->name = st->name_buf = strdup(a))) {
+    r = sp_fail(e, -ENOMEM, "out of memory");
+    goto fail;
+  }
   return 0;
 fail:
   spc_oci_state_free(st);

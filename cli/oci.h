@@ -13,6 +13,9 @@
 /* Annotations an engine can set to drive the hook (podman, iSulad). */
 #define SPC_ANNOTATION_ID "io.sharedpath.id"
 #define SPC_ANNOTATION_PERSIST "io.sharedpath.persist"
+/* "true": this container may take over an id another, stopped, container
+ * owns, with its saved paths (owner.h). */
+#define SPC_ANNOTATION_TAKEOVER "io.sharedpath.takeover"
 
 /* The OCI state (runtime-spec "state"), the fields hooks use. */
 typedef struct spc_oci_state {
@@ -22,7 +25,17 @@ typedef struct spc_oci_state {
   pid_t pid;      /* 0 when absent (stopped) */
   char *sp_id;    /* annotation io.sharedpath.id, or NULL */
   bool persist;   /* annotation io.sharedpath.persist == "true" */
+  bool takeover;  /* annotation io.sharedpath.takeover == "true" */
+  const char *name; /* the engine's name for it, or NULL; points into
+                       name_buf (see spc_oci_engine_name) */
+  char *name_buf;
 } spc_oci_state;
+
+/* The engine's name for a container, from the annotations of a state or
+ * config, or NULL: engines that pass one to hooks do so as an annotation
+ * (io.kubernetes.container.name: CRI-O and containerd's CRI; nerdctl/name:
+ * nerdctl).  podman 4.3 passes none. */
+const char *spc_oci_engine_name(json_object *o);
 
 int spc_oci_state_parse(const char *text, spc_oci_state *st, sp_error *e);
 void spc_oci_state_free(spc_oci_state *st);

@@ -4,7 +4,10 @@
 set -eu
 pkgs="gcc make cmake pkg-config libssl-dev libmount-dev libjson-c-dev libcunit1-dev"
 if [ "${1:-build}" = test ]; then
-  pkgs="$pkgs valgrind clang libclang-rt-14-dev runc busybox-static"
+  # podman (4.3, with conmon) and containerd (1.6) for tests/e2e/podman.sh
+  # and containerd.sh; runc is the runtime of both.
+  pkgs="$pkgs valgrind clang libclang-rt-14-dev runc busybox-static podman"
+  pkgs="$pkgs containerd"
 fi
 missing=""
 for p in $pkgs; do

@@ -42,8 +42,8 @@ LD_LIBRARY_PATH="$stage/$libdir" "$here/run-example.sh" "$tmp/engine" "$plugin"
 "$here/run-example.sh" "$tmp/engine-static" "$plugin"
 
 # The installed command finds the installed plugin beside it (relative to
-# its own directory), whatever the prefix: an unknown id is the plugin's
-# answer, "cannot find the plugin" would be the command's.
+# its own directory), whatever the prefix: an unknown id is answered once
+# the plugin is loaded, "cannot find the plugin" would come before.
 mkdir "$tmp/ns"
 rc=0
 out=$(unshare -m sh -c "mount --make-rprivate / &&
@@ -51,7 +51,7 @@ out=$(unshare -m sh -c "mount --make-rprivate / &&
   '$stage/bin/sharedpath' --root '$tmp/ns/root' --state-dir '$tmp/ns/state' \
     list-path nothere" 2>&1) || rc=$?
 echo "$out"
-if [ "$rc" -ne 1 ] || ! printf '%s\n' "$out" | grep -q "'nothere' is unknown"; then
+if [ "$rc" -ne 1 ] || ! printf '%s\n' "$out" | grep -q "no container 'nothere' is known"; then
   echo "the installed sharedpath did not load the installed plugin" >&2
   exit 1
 fi

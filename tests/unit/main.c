@@ -14,6 +14,7 @@ int main(void) {
   register_abi_suite();
   register_host_suite();
   register_cli_suite();
+  register_cli_engine_suite();
   CU_basic_set_mode(CU_BRM_VERBOSE);
   CU_basic_run_tests();
   unsigned int failed = CU_get_number_of_failures() +

@@ -13,6 +13,7 @@ void register_statecache_suite(void);
 void register_abi_suite(void);
 void register_host_suite(void);
 void register_cli_suite(void);
+void register_cli_engine_suite(void);
 void register_lib_suite(void);
 
 #define ADD(suite, fn) CU_add_test(suite, #fn, fn)
