@@ -14,6 +14,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include "container.h"
@@ -126,7 +127,29 @@ fail:
 typedef struct start_args {
   const sim_ctr *c;
   int pipe_wr;
+  /* A user-namespaced container: the parent says go (its maps are
+   * written, then its binds made), the child says when it is ready for
+   * the binds. */
+  int go_rd, ready_wr;
 } start_args;
+
+static bool is_bind(json_object *m) {
+  json_object *opts, *v;
+  if (!json_object_object_get_ex(m, "options", &opts))
+    return false;
+  for (size_t i = 0; i < json_object_array_length(opts); i++) {
+    const char *o = json_object_get_string(json_object_array_get_idx(opts, i));
+    if (o && (!strcmp(o, "bind") || !strcmp(o, "rbind")))
+      return true;
+  }
+  return json_object_object_get_ex(m, "type", &v) &&
+         !strcmp(json_object_get_string(v), "bind");
+}
+
+static int wait_go(int fd) {
+  char b;
+  return read(fd, &b, 1) == 1 ? 0 : -EIO;
+}
 
 static int ctr_init(void *arg) {
   start_args *a = arg;
@@ -134,7 +157,12 @@ static int ctr_init(void *arg) {
   /* A sim that dies takes its containers with it. */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   const char *rootfs = a->c->rootfs;
+  bool userns = a->c->userns;
   json_object *spec = json_tokener_parse(a->c->spec), *mounts = NULL;
+  if (userns && wait_go(a->go_rd) < 0) {
+    snprintf(msg, sizeof(msg), "no go from the sim for the user namespace");
+    goto fail;
+  }
   /* runc's default rootfsPropagation: slave, so host mounts still reach us
    * through /.sharedpath but ours never reach the host. */
   if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0) {
@@ -145,16 +173,45 @@ static int ctr_init(void *arg) {
     snprintf(msg, sizeof(msg), "bind rootfs: %s", strerror(errno));
     goto fail;
   }
+  /* In its own user namespace the container's root cannot reach the bind
+   * sources (the shared root is root's alone): the sim makes those binds
+   * from outside, in the container's mount namespace, as runc opens bind
+   * sources as root.  What is bound there is the namespace's own copy,
+   * with the flags the kernel locked on it. */
+  if (userns && (write(a->ready_wr, "", 1) != 1 || wait_go(a->go_rd) < 0)) {
+    snprintf(msg, sizeof(msg), "the sim's binds into the container failed");
+    goto fail;
+  }
   if (spec && json_object_object_get_ex(spec, "mounts", &mounts))
-    for (size_t i = 0; i < json_object_array_length(mounts); i++)
-      if (apply_mount(rootfs, json_object_array_get_idx(mounts, i), msg,
-                      sizeof(msg)) < 0)
+    for (size_t i = 0; i < json_object_array_length(mounts); i++) {
+      json_object *m = json_object_array_get_idx(mounts, i);
+      if (userns && is_bind(m))
+        continue;
+      if (apply_mount(rootfs, m, msg, sizeof(msg)) < 0)
         goto fail;
+    }
   if (chdir(rootfs) < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
       umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
     snprintf(msg, sizeof(msg), "pivot_root to %s: %s", rootfs,
              strerror(errno));
     goto fail;
+  }
+  /* root.readonly, as runc does it: after everything is mounted, the root
+   * remounted read-only with the flags it has (in a user namespace some
+   * are locked and must be repeated). */
+  if (a->c->readonly) {
+    struct statvfs vfs;
+    unsigned long keep = 0;
+    if (statvfs("/", &vfs) == 0)
+      keep = (vfs.f_flag & ST_NOSUID ? MS_NOSUID : 0) |
+             (vfs.f_flag & ST_NODEV ? MS_NODEV : 0) |
+             (vfs.f_flag & ST_NOEXEC ? MS_NOEXEC : 0);
+    if (mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep,
+              NULL) < 0) {
+      snprintf(msg, sizeof(msg), "make the root read-only: %s",
+               strerror(errno));
+      goto fail;
+    }
   }
   json_object_put(spec);
   if (write(a->pipe_wr, "", 1) != 1)
@@ -168,23 +225,140 @@ fail:
   _exit(1);
 }
 
-int sim_ctr_start(sim_ctr *c, char *msg, size_t msgsz) {
+/* From the spec: whether the container has a user namespace of its own
+ * (SIM_USERNS_BASE maps to 0 in it) and a read-only root. */
+static void spec_kind(const char *text, bool *userns, bool *readonly) {
+  *userns = *readonly = false;
+  json_object *spec = json_tokener_parse(text), *v, *ns;
+  if (!spec)
+    return;
+  if (json_object_object_get_ex(spec, "root", &v) &&
+      json_object_object_get_ex(v, "readonly", &v))
+    *readonly = json_object_get_boolean(v);
+  if (json_object_object_get_ex(spec, "linux", &v) &&
+      json_object_object_get_ex(v, "namespaces", &ns))
+    for (size_t i = 0; i < json_object_array_length(ns); i++) {
+      json_object *t, *n = json_object_array_get_idx(ns, i);
+      if (json_object_object_get_ex(n, "type", &t) &&
+          !strcmp(json_object_get_string(t), "user"))
+        *userns = true;
+    }
+  json_object_put(spec);
+}
+
+static int write_text(const char *path, const char *text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  ssize_t n = write(fd, text, strlen(text));
+  int r = n == (ssize_t)strlen(text) ? 0 : -errno;
+  close(fd);
+  return r;
+}
+
+/* The binds of a user-namespaced container's spec, made by a forked child
+ * of the sim (root outside) in the container's mount namespace. */
+static int userns_binds(const sim_ctr *c, int pidfd, char *msg,
+                        size_t msgsz) {
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0)
     return -errno;
-  start_args a = {.c = c, .pipe_wr = p[1]};
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0)
+    return -errno;
+  if (pid == 0) {
+    close(p[0]);
+    char m[512] = "";
+    json_object *spec = json_tokener_parse(c->spec), *mounts;
+    int r = setns(pidfd, CLONE_NEWNS) < 0 ? -errno : 0;
+    if (r < 0)
+      snprintf(m, sizeof(m), "setns: %s", strerror(-r));
+    if (r == 0 && spec && json_object_object_get_ex(spec, "mounts", &mounts))
+      for (size_t i = 0; i < json_object_array_length(mounts) && r == 0; i++)
+        if (is_bind(json_object_array_get_idx(mounts, i)))
+          r = apply_mount(c->rootfs, json_object_array_get_idx(mounts, i), m,
+                          sizeof(m));
+    if (write(p[1], m, strlen(m) + 1) < 0)
+      _exit(2);
+    _exit(r < 0 ? 1 : 0);
+  }
+  close(p[1]);
+  char buf[512] = "";
+  ssize_t n = read(p[0], buf, sizeof(buf) - 1);
+  close(p[0]);
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    snprintf(msg, msgsz, "%s", n > 0 && buf[0] ? buf : "the binds failed");
+    return -EIO;
+  }
+  return 0;
+}
+
+int sim_ctr_start(sim_ctr *c, char *msg, size_t msgsz) {
+  spec_kind(c->spec, &c->userns, &c->readonly);
+  /* Its root owns its rootfs, as an image unpacked for it would be. */
+  if (c->userns && chown(c->rootfs, SIM_USERNS_BASE, SIM_USERNS_BASE) < 0)
+    return -errno;
+  int p[2], go[2] = {-1, -1}, ready[2] = {-1, -1};
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return -errno;
+  if (c->userns && (pipe2(go, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0))
+    return -errno;
+  start_args a = {.c = c, .pipe_wr = p[1], .go_rd = go[0],
+                  .ready_wr = ready[1]};
   static char stack[256 * 1024] __attribute__((aligned(16)));
   int pidfd = -1;
   pid_t pid = clone(ctr_init, stack + sizeof(stack),
-                    CLONE_NEWNS | CLONE_PIDFD | SIGCHLD, &a, &pidfd);
+                    CLONE_NEWNS | CLONE_PIDFD | SIGCHLD |
+                        (c->userns ? CLONE_NEWUSER : 0),
+                    &a, &pidfd);
   int e = errno;
   close(p[1]);
+  if (go[0] >= 0)
+    close(go[0]);
+  if (ready[1] >= 0)
+    close(ready[1]);
   if (pid < 0) {
     close(p[0]);
+    if (go[1] >= 0)
+      close(go[1]), close(ready[0]);
     snprintf(msg, msgsz, "clone: %s", strerror(e));
     return -e;
   }
   char buf[512] = "";
+  if (c->userns) {
+    char path[64], map[64];
+    snprintf(map, sizeof(map), "0 %u %u\n", SIM_USERNS_BASE, SIM_USERNS_SIZE);
+    int r = 0;
+    snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+    if (r == 0)
+      r = write_text(path, map);
+    snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
+    if (r == 0)
+      r = write_text(path, map);
+    char b;
+    if (r == 0 && (write(go[1], "", 1) != 1 || read(ready[0], &b, 1) != 1))
+      r = -EIO;
+    if (r == 0)
+      r = userns_binds(c, pidfd, buf, sizeof(buf));
+    else
+      snprintf(buf, sizeof(buf), "user namespace maps: %s", strerror(-r));
+    if (r == 0 && write(go[1], "", 1) != 1)
+      r = -EIO;
+    close(go[1]);
+    close(ready[0]);
+    if (r < 0) {
+      snprintf(msg, msgsz, "container %s failed to start: %s", c->id, buf);
+      kill(pid, SIGKILL);
+      waitpid(pid, NULL, 0);
+      close(pidfd);
+      close(p[0]);
+      return -EIO;
+    }
+  }
   ssize_t n = read(p[0], buf, sizeof(buf) - 1);
   close(p[0]);
   if (n != 1 || buf[0] != '\0') {
@@ -203,6 +377,7 @@ int sim_ctr_start(sim_ctr *c, char *msg, size_t msgsz) {
 
 void sim_ctr_stop(sim_ctr *c) {
   sim_ctr_flip_stop(c);
+  sim_ctr_hold_stop(c);
   if (!c->running)
     return;
   kill(c->pid, SIGKILL);
@@ -224,9 +399,16 @@ static int enter(const sim_ctr *c) {
   int root = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0)
     return -errno;
-  int r = setns(c->pidfd, CLONE_NEWNS) < 0 || fchdir(root) < 0 ||
-                  chroot(".") < 0 || chdir("/") < 0
+  /* A user-namespaced container's processes run as its root, in its user
+   * namespace: so does every look and change made "inside" it. */
+  int r = setns(c->pidfd, CLONE_NEWNS | (c->userns ? CLONE_NEWUSER : 0)) < 0
               ? -errno : 0;
+  if (r == 0 && c->userns &&
+      (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 ||
+       setresuid(0, 0, 0) < 0))
+    r = -errno;
+  if (r == 0 && (fchdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0))
+    r = -errno;
   close(root);
   return r;
 }
@@ -380,6 +562,96 @@ static int mount_fn(const char *path, const void *arg, void *out,
 int sim_ctr_mount(const sim_ctr *c, const char *fstype, const char *path) {
   int dummy = 0;
   return run_inside(c, mount_fn, path, fstype, &dummy, sizeof(dummy));
+}
+
+int sim_ctr_hold_start(sim_ctr *c, const char *path) {
+  if (!c->running)
+    return -ESRCH;
+  if (c->holder)
+    return -EBUSY;
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return -errno;
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0) {
+    int e = errno;
+    close(p[0]);
+    close(p[1]);
+    return -e;
+  }
+  if (pid == 0) {
+    close(p[0]);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int r = enter(c);
+    if (r == 0 && chdir(path) < 0)
+      r = -errno;
+    if (write(p[1], &r, sizeof(r)) != sizeof(r) || r < 0)
+      _exit(1);
+    close(p[1]);
+    for (;;)
+      pause();
+  }
+  close(p[1]);
+  int r = -EIO;
+  if (read(p[0], &r, sizeof(r)) != sizeof(r))
+    r = -EIO;
+  close(p[0]);
+  if (r < 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    return r;
+  }
+  c->holder = pid;
+  return 0;
+}
+
+int sim_ctr_hold_stop(sim_ctr *c) {
+  if (!c->holder)
+    return -ESRCH;
+  kill(c->holder, SIGKILL);
+  while (waitpid(c->holder, NULL, 0) < 0 && errno == EINTR)
+    ;
+  c->holder = 0;
+  return 0;
+}
+
+static int remount_rw_fn(const char *path, const void *arg, void *out,
+                         size_t outsz) {
+  (void)arg, (void)out, (void)outsz;
+  struct statvfs vfs;
+  if (statvfs(path, &vfs) < 0)
+    return -errno;
+  unsigned long keep = (vfs.f_flag & ST_NOSUID ? MS_NOSUID : 0) |
+                       (vfs.f_flag & ST_NODEV ? MS_NODEV : 0) |
+                       (vfs.f_flag & ST_NOEXEC ? MS_NOEXEC : 0);
+  return mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | keep, NULL) < 0
+             ? -errno : 0;
+}
+
+int sim_ctr_remount_rw(const sim_ctr *c, const char *path) {
+  int dummy = 0;
+  return run_inside(c, remount_rw_fn, path, NULL, &dummy, sizeof(dummy));
+}
+
+static int owner_fn(const char *path, const void *arg, void *out,
+                    size_t outsz) {
+  (void)arg, (void)outsz;
+  struct stat sb;
+  if (lstat(path, &sb) < 0)
+    return -errno;
+  unsigned long *ids = out;
+  ids[0] = sb.st_uid;
+  ids[1] = sb.st_gid;
+  return 0;
+}
+
+int sim_ctr_owner(const sim_ctr *c, const char *path, unsigned long *uid,
+                  unsigned long *gid) {
+  unsigned long ids[2] = {0, 0};
+  int r = run_inside(c, owner_fn, path, NULL, ids, sizeof(ids));
+  *uid = ids[0], *gid = ids[1];
+  return r;
 }
 
 /* The flipper counts its swaps in a shared page so the stop can tell that

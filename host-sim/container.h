@@ -9,6 +9,10 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* A user-namespaced container's ids: 0 inside is this outside. */
+#define SIM_USERNS_BASE 100000u
+#define SIM_USERNS_SIZE 65536u
+
 typedef struct sim_ctr {
   char id[160];
   char rootfs[PATH_MAX];
@@ -16,7 +20,13 @@ typedef struct sim_ctr {
   pid_t pid;
   int pidfd;
   bool running;
+  /* From the spec at start: a user namespace of its own (linux.namespaces
+   * has "user"; uid and gid 0 map to SIM_USERNS_BASE), root.readonly.
+   * Every look and change "inside" a user-namespaced container runs as
+   * its root, in its user namespace. */
+  bool userns, readonly;
   pid_t flipper; /* 'ctr-flip' process, or 0 */
+  pid_t holder;  /* 'ctr-hold' process, or 0 */
 } sim_ctr;
 
 /* Start the container's init from c->spec.  0 or -errno with msg. */
@@ -46,6 +56,17 @@ int sim_ctr_mkdir(const sim_ctr *c, const char *path);
 /* rename(2) inside the container. */
 int sim_ctr_rename(const sim_ctr *c, const char *from, const char *to);
 int sim_ctr_mount(const sim_ctr *c, const char *fstype, const char *path);
+/* A process inside the container with its cwd at path, holding it until
+ * sim_ctr_hold_stop (what an interactive shell left there does). */
+int sim_ctr_hold_start(sim_ctr *c, const char *path);
+int sim_ctr_hold_stop(sim_ctr *c);
+/* As the container's root: remount the mount at path read-write (keeping
+ * its other flags), as a process with CAP_SYS_ADMIN in the container's
+ * namespaces would.  0 if the kernel allowed it, else -errno. */
+int sim_ctr_remount_rw(const sim_ctr *c, const char *path);
+/* Owner of path as the container sees it (its user namespace's ids). */
+int sim_ctr_owner(const sim_ctr *c, const char *path, unsigned long *uid,
+                  unsigned long *gid);
 /* Start a process inside the container that swaps a and b
  * (renameat2 RENAME_EXCHANGE) in a loop until sim_ctr_flip_stop. */
 int sim_ctr_flip_start(sim_ctr *c, const char *a, const char *b);

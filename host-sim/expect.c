@@ -157,6 +157,21 @@ static int expect_rw(line_ctx *l, const char *id, char *const *args) {
                         seen.write_err ? strerror(seen.write_err) : "ok");
 }
 
+/* The owner as the container sees it (its own user namespace's ids). */
+static int expect_owner(line_ctx *l, const char *id, char *const *args) {
+  sim_ctr *c = running_ctr(l, id);
+  if (!c)
+    return 1;
+  unsigned long uid, gid;
+  int r = sim_ctr_owner(c, args[0], &uid, &gid);
+  if (r < 0)
+    return fail(l, "%s in %s: %s", args[0], id, strerror(-r));
+  unsigned long wu = strtoul(args[1], NULL, 10), wg = strtoul(args[2], NULL, 10);
+  return uid == wu && gid == wg
+             ? 0 : fail(l, "%s in %s is owned by %lu:%lu, not %lu:%lu",
+                        args[0], id, uid, gid, wu, wg);
+}
+
 static const sim_expectation per_container[] = {
     {"consistent", 0, "", expect_consistent_step},
     {"listed", 1, "CTR", expect_listed},
@@ -166,6 +181,7 @@ static const sim_expectation per_container[] = {
     {"absent", 1, "PATH", expect_absent},
     {"ro", 1, "PATH", expect_ro},
     {"rw", 1, "PATH", expect_rw},
+    {"owner", 3, "PATH UID GID", expect_owner},
     {NULL, 0, NULL, NULL},
 };
 

@@ -51,16 +51,45 @@ static int step_unload(line_ctx *l) {
   return 0;
 }
 
-static const char base_spec[] =
-    "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"},"
-    "\"mounts\":[{\"destination\":\"/tmp\",\"type\":\"tmpfs\","
-    "\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"nodev\",\"mode=1777\"]}]}";
+/* The spec a container is created with: a /tmp tmpfs; "userns" adds a
+ * user namespace (0 inside is SIM_USERNS_BASE outside), "readonly" a
+ * read-only root (root.readonly). */
+static int make_spec(line_ctx *l, char *buf, size_t size) {
+  bool userns = false, readonly = false;
+  for (int i = 2; i < l->ntok; i++) {
+    if (!strcmp(l->tok[i], "userns"))
+      userns = true;
+    else if (!strcmp(l->tok[i], "readonly"))
+      readonly = true;
+    else
+      return fail(l, "usage: create ID [userns] [readonly]");
+  }
+  char linux_[256] = "";
+  if (userns)
+    snprintf(linux_, sizeof(linux_),
+             ",\"linux\":{\"namespaces\":[{\"type\":\"mount\"},"
+             "{\"type\":\"user\"}],\"uidMappings\":[{\"containerID\":0,"
+             "\"hostID\":%u,\"size\":%u}],\"gidMappings\":[{"
+             "\"containerID\":0,\"hostID\":%u,\"size\":%u}]}",
+             SIM_USERNS_BASE, SIM_USERNS_SIZE, SIM_USERNS_BASE,
+             SIM_USERNS_SIZE);
+  snprintf(buf, size,
+           "{\"ociVersion\":\"1.0.2\",\"root\":{\"path\":\"rootfs\"%s},"
+           "\"mounts\":[{\"destination\":\"/tmp\",\"type\":\"tmpfs\","
+           "\"source\":\"tmpfs\",\"options\":[\"nosuid\",\"nodev\","
+           "\"mode=1777\"]}]%s}",
+           readonly ? ",\"readonly\":true" : "", linux_);
+  return 0;
+}
 
 static int step_create(line_ctx *l) {
   sim *s = l->s;
-  if (need_plugin(l) || l->ntok != 2)
-    return l->ntok != 2 ? fail(l, "usage: create ID") : 1;
+  if (need_plugin(l) || l->ntok < 2)
+    return l->ntok < 2 ? fail(l, "usage: create ID [userns] [readonly]") : 1;
   const char *id = l->tok[1];
+  char base_spec[1024];
+  if (make_spec(l, base_spec, sizeof(base_spec)))
+    return 1;
   char *spec = NULL;
   struct sharedpath_error e = sph_error();
   int r = sph_create(&s->plugin, id, base_spec, &spec, &e);

@@ -89,6 +89,31 @@ static int step_ctr_flip_stop(line_ctx *l) {
                              "it did not race", n, min);
 }
 
+/* ctr-hold ID PATH: a process of the container keeps its cwd at PATH;
+ * ctr-hold-stop ID ends it. */
+static int step_ctr_hold(line_ctx *l) {
+  bool stop = !strcmp(l->tok[0], "ctr-hold-stop");
+  if (l->ntok != (stop ? 2 : 3))
+    return fail(l, "usage: ctr-hold ID PATH | ctr-hold-stop ID");
+  sim_ctr *c = find_ctr(l->s, l->tok[1], NULL);
+  if (!c || (!stop && !c->running))
+    return fail(l, "container %s is not running", l->tok[1]);
+  int r = stop ? sim_ctr_hold_stop(c) : sim_ctr_hold_start(c, l->tok[2]);
+  return outcome(l, r, r ? strerror(-r) : "");
+}
+
+/* ctr-remount-rw ID PATH: the container's root remounts the mount at
+ * PATH read-write (with '! EPERM': the kernel must refuse). */
+static int step_ctr_remount_rw(line_ctx *l) {
+  if (l->ntok != 3)
+    return fail(l, "usage: ctr-remount-rw ID PATH");
+  sim_ctr *c = running_ctr(l, l->tok[1]);
+  if (!c)
+    return 1;
+  int r = sim_ctr_remount_rw(c, l->tok[2]);
+  return outcome(l, r, r ? strerror(-r) : "");
+}
+
 /* chattr +i / -i: an immutable dir can have no entry added or removed. */
 static int set_immutable(const char *path, bool on) {
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -176,5 +201,7 @@ const sim_step sim_fs_steps[] = {
     {"ctr-symlink", step_ctr_fs},        {"ctr-mkdir", step_ctr_fs},
     {"ctr-mount", step_ctr_fs},          {"ctr-rename", step_ctr_fs},
     {"ctr-flip", step_ctr_flip},         {"ctr-flip-stop", step_ctr_flip_stop},
+    {"ctr-hold", step_ctr_hold},         {"ctr-hold-stop", step_ctr_hold},
+    {"ctr-remount-rw", step_ctr_remount_rw},
     {"sha256", step_sha256},             {NULL, NULL},
 };

@@ -9,6 +9,7 @@
 #include <linux/magic.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -27,6 +28,9 @@ enum {
   STAGE_RESERVED,
   STAGE_RACED,
   STAGE_SOURCE,
+  STAGE_IDMAP,
+  STAGE_NOUSERNS,
+  STAGE_ROFS,
 };
 
 static const char *stage_name(int s) {
@@ -39,6 +43,9 @@ static const char *stage_name(int s) {
   case STAGE_RESERVED: return "checking where symlinks lead";
   case STAGE_RACED: return "renamed inside the container while mounting on";
   case STAGE_SOURCE: return "finding the host path's bind for";
+  case STAGE_IDMAP: return "idmapping the bind for";
+  case STAGE_NOUSERNS: return "idmapping the bind for";
+  case STAGE_ROFS: return "creating";
   default: return "handling";
   }
 }
@@ -51,6 +58,13 @@ typedef struct child_args {
   size_t n;
   int procfd;
   bool rooted; /* the child's root is the container's (root_in) */
+  /* The container's user namespace, read once when first needed
+   * (container_userns): whether it has its own, the host ids its root
+   * maps to (placeholders are given to it), and an fd of it (idmap). */
+  bool userns_known, userns;
+  uid_t root_uid;
+  gid_t root_gid;
+  int usernsfd;
 } child_args;
 
 /* Make the child's root exactly the root we resolve in (the container
@@ -153,6 +167,168 @@ static int check_resolved(child_args *a, int procfd, int fd, bool is_dir,
   return path[0] == '/' ? sp_ctr_path_check(path, NULL) : -EPERM;
 }
 
+/* Append v's digits to buf (no snprintf in the child). */
+static void put_digits(char *buf, unsigned long v) {
+  char digits[24];
+  int i = 0;
+  do
+    digits[i++] = (char)('0' + v % 10);
+  while ((v /= 10) && i < 23);
+  size_t o = strlen(buf);
+  while (i)
+    buf[o++] = digits[--i];
+  buf[o] = '\0';
+}
+
+/* "<pid>/<name>" under the host's procfs (procfd, opened before setns:
+ * the container's /proc could be anything). */
+static int open_proc(const child_args *a, const char *name, int flags) {
+  char path[64] = "";
+  put_digits(path, (unsigned long)a->t->pid);
+  size_t o = strlen(path);
+  path[o++] = '/';
+  memcpy(path + o, name, strlen(name) + 1);
+  int fd = openat(a->procfd, path, flags | O_CLOEXEC);
+  return fd < 0 ? -errno : fd;
+}
+
+/* The outside id that inside id 0 maps to in a uid_map/gid_map text
+ * ("inside outside count" lines), or -ENOENT when 0 is not mapped. */
+static long map_root(const char *text) {
+  const char *p = text;
+  while (*p) {
+    unsigned long f[3];
+    for (int k = 0; k < 3; k++) {
+      while (*p == ' ' || *p == '\t')
+        p++;
+      if (*p < '0' || *p > '9')
+        return -EINVAL;
+      f[k] = 0;
+      while (*p >= '0' && *p <= '9')
+        f[k] = f[k] * 10 + (unsigned long)(*p++ - '0');
+    }
+    if (f[0] == 0 && f[2] > 0)
+      return (long)f[1];
+    while (*p && *p != '\n')
+      p++;
+    if (*p)
+      p++;
+  }
+  return -ENOENT;
+}
+
+static long read_map_root(const child_args *a, const char *name) {
+  int fd = open_proc(a, name, O_RDONLY);
+  if (fd < 0)
+    return fd;
+  char text[1024];
+  ssize_t n = read(fd, text, sizeof(text) - 1);
+  int e = errno;
+  close(fd);
+  if (n < 0)
+    return -e;
+  text[n] = '\0';
+  return map_root(text);
+}
+
+/* Whether the container has a user namespace of its own and, if so, the
+ * host ids of its root and an fd of the namespace.  Read through the
+ * host's procfs by pid, then the pidfd checked alive: what was read was
+ * the container's init and not a process that took over its pid. */
+static int container_userns(child_args *a) {
+  if (a->userns_known)
+    return 0;
+  int fd = open_proc(a, "ns/user", O_RDONLY);
+  if (fd < 0)
+    return fd;
+  /* Ours through the host's procfs too: the child's /proc is the
+   * container's. */
+  struct stat theirs, ours;
+  if (fstat(fd, &theirs) < 0 ||
+      fstatat(a->procfd, "self/ns/user", &ours, 0) < 0) {
+    int e = -errno;
+    close(fd);
+    return e;
+  }
+  a->userns = theirs.st_dev != ours.st_dev || theirs.st_ino != ours.st_ino;
+  a->root_uid = 0, a->root_gid = 0, a->usernsfd = -1;
+  if (a->userns) {
+    long uid = read_map_root(a, "uid_map"), gid = read_map_root(a, "gid_map");
+    if (uid < 0 || gid < 0) {
+      close(fd);
+      return uid < 0 ? (int)uid : (int)gid;
+    }
+    a->root_uid = (uid_t)uid, a->root_gid = (gid_t)gid;
+    a->usernsfd = fd;
+  } else {
+    close(fd);
+  }
+  if (pidfd_send_signal(a->t->pidfd, 0, NULL, 0) < 0) {
+    if (a->usernsfd >= 0)
+      close(a->usernsfd);
+    a->usernsfd = -1;
+    return -ESRCH;
+  }
+  a->userns_known = true;
+  return 0;
+}
+
+/* A placeholder just made in dirfd is given to the container's root: in a
+ * user-namespaced container, host root's would show as nobody inside and
+ * could not be removed or changed there. */
+static int give_to_container(child_args *a, int dirfd, const char *name) {
+  int r = container_userns(a);
+  if (r < 0)
+    return r;
+  if (!a->userns)
+    return 0;
+  return fchownat(dirfd, name, a->root_uid, a->root_gid,
+                  AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
+}
+
+/* Make name (a dir, or an empty file) in parent.  A read-only mount there
+ * (a container started with root.readonly) is written through a writable
+ * clone of it that is never attached anywhere: the placeholder lands in
+ * the same filesystem, as runc creates its mount targets before it makes
+ * the root read-only.  -EROFS when even that cannot be done (the
+ * read-only flag is locked, or the filesystem itself is read-only). */
+static int make_entry(int parent, const char *name, bool dir) {
+  int r = -EROFS;
+  for (int pass = 0; pass < 2; pass++) {
+    int at = parent, tree = -1;
+    if (pass == 1) {
+      tree = SP_SYS(SP_F_MOUNT, open_tree(parent, "", OPEN_TREE_CLONE |
+                                                        OPEN_TREE_CLOEXEC |
+                                                        AT_EMPTY_PATH));
+      struct mount_attr rw = {.attr_clr = MOUNT_ATTR_RDONLY};
+      if (tree < 0 ||
+          SP_SYS(SP_F_MOUNT, mount_setattr(tree, "", AT_EMPTY_PATH, &rw,
+                                           sizeof(rw))) < 0) {
+        if (tree >= 0)
+          close(tree);
+        return -EROFS;
+      }
+      at = tree;
+    }
+    if (dir) {
+      r = SP_SYS(SP_F_MKDIR, mkdirat(at, name, 0755)) < 0 && errno != EEXIST
+              ? -errno : 0;
+    } else {
+      int f = SP_SYS(SP_F_MKDIR, openat(at, name, O_WRONLY | O_CREAT |
+                                        O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                        0644));
+      r = f < 0 && errno != EEXIST ? -errno : 0;
+      if (f >= 0)
+        close(f);
+    }
+    if (tree >= 0)
+      close(tree);
+    if (r != -EROFS)
+      return r;
+  }
+  return r;
+}
+
 /* procfs and sysfs hand over the kernel's view of the host (the container
  * shares its kernel): never mount on them, nor create anything there. */
 static int on_kernel_fs(int fd) {
@@ -194,17 +370,11 @@ static int create_path(child_args *a, const char *path, bool last_is_dir,
         close(parent);
         return r;
       }
-      if (!last || last_is_dir)
-        r = SP_SYS(SP_F_MKDIR, mkdirat(parent, p, 0755)) < 0 && errno != EEXIST
-                ? -errno : 0;
-      else {
-        int f = SP_SYS(SP_F_MKDIR, openat(parent, p, O_WRONLY | O_CREAT |
-                                          O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                                          0644));
-        r = f < 0 && errno != EEXIST ? -errno : 0;
-        if (f >= 0)
-          close(f);
-      }
+      r = make_entry(parent, p, !last || last_is_dir);
+      if (r == -EROFS)
+        *stage = STAGE_ROFS;
+      else if (r == 0)
+        r = give_to_container(a, parent, p);
       if (r < 0) {
         close(parent);
         return r;
@@ -359,13 +529,20 @@ static int open_source(child_args *a, sp_ctr_op *op) {
   return fd;
 }
 
-/* A detached clone of the source, with the op's ro and propagation set
- * before it is visible anywhere (ro is the source's already: the mid
- * carries it). */
-static int clone_source(int src, const sp_ctr_op *op) {
+/* A detached clone of the source (with its submounts for rbind), with
+ * the op's ro and propagation set before it is visible anywhere (ro is the
+ * source's already: the mid carries it), and idmapped to the container's
+ * user namespace for idmap.  With rbind, ro is set on every mount, and so
+ * is an r* propagation; a propagation without r only on the top one. */
+static int clone_source(child_args *a, int src, sp_ctr_op *op) {
+  bool rbind = op->opts.rbind;
+  unsigned int rec = rbind ? AT_RECURSIVE : 0;
+  sp_propagation p = op->opts.propagation;
+  bool rprop = p == SP_PROP_RPRIVATE || p == SP_PROP_RSLAVE ||
+               p == SP_PROP_RSHARED;
   int tree = SP_SYS(SP_F_MOUNT, open_tree(src, "", OPEN_TREE_CLONE |
                                                      OPEN_TREE_CLOEXEC |
-                                                     AT_EMPTY_PATH));
+                                                     AT_EMPTY_PATH | rec));
   if (tree < 0)
     return -errno;
   static const unsigned int prop[] = {
@@ -373,11 +550,35 @@ static int clone_source(int src, const sp_ctr_op *op) {
       [SP_PROP_SLAVE] = MS_SLAVE,     [SP_PROP_RSLAVE] = MS_SLAVE,
       [SP_PROP_SHARED] = MS_SHARED,   [SP_PROP_RSHARED] = MS_SHARED,
   };
-  struct mount_attr attr = {.attr_set = op->opts.ro ? MOUNT_ATTR_RDONLY : 0,
-                            .propagation = prop[op->opts.propagation]};
-  if (SP_SYS(SP_F_MOUNT, mount_setattr(tree, "", AT_EMPTY_PATH, &attr,
-                                          sizeof(attr))) < 0) {
-    int r = -errno;
+  struct mount_attr attr = {.attr_set = op->opts.ro ? MOUNT_ATTR_RDONLY : 0};
+  bool top_prop = rbind && !rprop;
+  if (!top_prop)
+    attr.propagation = prop[p];
+  int r = 0;
+  if (SP_SYS(SP_F_MOUNT, mount_setattr(tree, "", AT_EMPTY_PATH | rec, &attr,
+                                       sizeof(attr))) < 0)
+    r = -errno;
+  if (r == 0 && top_prop) {
+    struct mount_attr top = {.propagation = prop[p]};
+    if (SP_SYS(SP_F_MOUNT, mount_setattr(tree, "", AT_EMPTY_PATH, &top,
+                                         sizeof(top))) < 0)
+      r = -errno;
+  }
+  if (r == 0 && op->opts.idmap) {
+    op->stage = STAGE_NOUSERNS;
+    r = container_userns(a);
+    if (r == 0 && !a->userns)
+      r = -EINVAL;
+    if (r == 0) {
+      op->stage = STAGE_IDMAP;
+      struct mount_attr id = {.attr_set = MOUNT_ATTR_IDMAP,
+                              .userns_fd = (uint64_t)a->usernsfd};
+      if (SP_SYS(SP_F_MOUNT, mount_setattr(tree, "", AT_EMPTY_PATH | rec, &id,
+                                           sizeof(id))) < 0)
+        r = -errno;
+    }
+  }
+  if (r < 0) {
     close(tree);
     return r;
   }
@@ -431,14 +632,18 @@ static int do_attach(child_args *a, sp_ctr_op *op) {
     r = -EISDIR;
   else if (!op->ident.is_dir && !S_ISREG(mode))
     r = -EINVAL;
+  if (r < 0)
+    op->found = mode;
   int src = -1, tree = -1;
   if (r == 0 && (src = open_source(a, op)) < 0)
     r = src;
   if (r == 0) {
     op->stage = STAGE_MOUNT;
-    tree = clone_source(src, op);
+    tree = clone_source(a, src, op);
     if (tree < 0)
       r = tree;
+    else
+      op->stage = STAGE_MOUNT;
   }
   if (r == 0) {
     if (SP_SYS(SP_F_MOUNT, move_mount(tree, "", fd, "",
@@ -530,6 +735,28 @@ static int ops_main(void *ctx, void *shared) {
   return 0;
 }
 
+/* The child closes what it opened: it shares the engine's fd table. */
+static int ops_main_closing(void *ctx, void *shared) {
+  child_args *a = ctx;
+  int r = ops_main(ctx, shared);
+  if (a->usernsfd >= 0)
+    close(a->usernsfd);
+  return r;
+}
+
+/* "a character device", ...: what a target of the wrong type is. */
+static const char *file_kind(mode_t m) {
+  switch (m & S_IFMT) {
+  case S_IFCHR: return "a character device";
+  case S_IFBLK: return "a block device";
+  case S_IFIFO: return "a FIFO";
+  case S_IFSOCK: return "a socket";
+  case S_IFLNK: return "a symbolic link";
+  case S_IFDIR: return "a directory";
+  default: return "not a regular file";
+  }
+}
+
 int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n, sp_error *err) {
   if (n == 0)
     return 0;
@@ -538,17 +765,19 @@ int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n, sp_error *err) {
     ops[i].result = 0, ops[i].stage = 0, ops[i].did = false;
     on_file |= !ops[i].ident.is_dir;
   }
-  /* Only a file target needs the host's procfs (its name, its unmount);
-   * a directory is handled through the child's cwd. */
+  /* A file target needs the host's procfs (its name, its unmount), and so
+   * does an attach (a placeholder's owner, idmap: the container's user
+   * namespace); a directory is unmounted through the child's cwd. */
   _cleanup_close_ int procfd = -1;
-  if (on_file) {
+  if (on_file || ops[0].attach) {
     procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (procfd < 0)
       return sp_fail_errno(err, -errno, "cannot open /proc");
   }
-  child_args a = {.t = t, .n = n, .procfd = procfd};
+  child_args a = {.t = t, .n = n, .procfd = procfd, .usernsfd = -1};
   bool inside = false;
-  int r = sp_nsexec(t, ops_main, &a, ops, n * sizeof(*ops), &inside, err);
+  int r = sp_nsexec(t, ops_main_closing, &a, ops, n * sizeof(*ops), &inside,
+                    err);
   if (r == 0 || !inside)
     return r;
   for (size_t i = 0; i < n; i++) {
@@ -558,6 +787,27 @@ int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n, sp_error *err) {
       return sp_fail(err, -EPERM, "container path %s is on procfs or "
                      "sysfs inside the container; refusing to mount there",
                      ops[i].target);
+    if (ops[i].stage == STAGE_CHECK && ops[i].result == -EINVAL)
+      return sp_fail(err, -EINVAL, "container path %s is %s; a file binds "
+                     "only onto a regular file", ops[i].target,
+                     file_kind(ops[i].found));
+    if (ops[i].stage == STAGE_ROFS)
+      return sp_fail(err, -EROFS, "cannot create container path %s: the "
+                     "mount holding its parent inside the container is "
+                     "read-only and cannot be written through (the "
+                     "container's root, if it runs with root.readonly); bind "
+                     "onto an existing %s there, or below a writable mount "
+                     "such as /tmp", ops[i].target,
+                     ops[i].ident.is_dir ? "directory" : "file");
+    if (ops[i].stage == STAGE_NOUSERNS && ops[i].result == -EINVAL)
+      return sp_fail(err, -EINVAL, "container path %s: idmap maps the bind "
+                     "to the container's user namespace, and this container "
+                     "has none of its own; drop idmap", ops[i].target);
+    if (ops[i].stage == STAGE_IDMAP)
+      return sp_fail_errno(err, ops[i].result, "container path %s: cannot "
+                           "idmap the bind (idmapped mounts need Linux 5.12, "
+                           "and a filesystem that supports them: tmpfs from "
+                           "6.3, not every filesystem does)", ops[i].target);
     if (ops[i].stage == STAGE_SOURCE && ops[i].result == -ENOENT)
       return sp_fail(err, -ENOENT, "container path %s: the container has no "
                      "%s/%s showing the host path's bind; it must run with "

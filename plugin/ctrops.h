@@ -21,6 +21,7 @@ typedef struct sp_ctr_op {
   /* out */
   int result;       /* 0 or -errno */
   int stage;        /* which step failed (see ctrops.c) */
+  mode_t found;     /* the target's type, when it was the wrong one */
   bool did;         /* this call changed the mount table for this op */
   /* The container-side mount's unique id (statx STATX_MNT_ID_UNIQUE), 0 if
    * unknown: attach reports it, detach uses it to find the mount wherever

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The callbacks: create, start, stop, add, remove, list, delete. */
+#include <fcntl.h>
 #include <string.h>
 
 #include "apply.h"
@@ -108,6 +109,24 @@ int sp_stop(sp_ctx *ctx, const struct sharedpath_container *c,
   return 0;
 }
 
+/* Whether one container path lies strictly inside the other.  Such a
+ * pair is refused: the inner target would be created in the outer bind
+ * (on the host, in its host path), the outer mount would hide an inner one
+ * made before it, and removing the outer one would take the inner one
+ * with it while the state still lists it. */
+static bool nested(const char *a, const char *b) {
+  return strcmp(a, b) != 0 && (sp_path_within(a, b) || sp_path_within(b, a));
+}
+
+static int nested_fail(sp_error *err, const char *have, const char *want,
+                       const char *have_host) {
+  bool inside = sp_path_within(want, have);
+  return sp_fail(err, -EINVAL, "container path %s lies %s %s, which takes "
+                 "host path %s: one of them would hide the other; remove %s "
+                 "first or choose a path outside it", want,
+                 inside ? "inside" : "above", have, have_host, have);
+}
+
 /* Parse and check a batch against itself, into *out (empty before). */
 static int parse_batch(const char *const *specs, size_t n, bool for_remove,
                        sp_state *out, sp_error *err) {
@@ -131,8 +150,10 @@ static int parse_batch(const char *const *specs, size_t n, bool for_remove,
       if (strcmp(o->ctr, b->ctr) == 0)
         return sp_fail(err, -EINVAL, "container path %s is given twice",
                        b->ctr);
+      if (!for_remove && nested(o->ctr, b->ctr))
+        return nested_fail(err, o->ctr, b->ctr, o->host);
       if (!for_remove && strcmp(o->host, b->host) == 0 &&
-          memcmp(&o->opts, &b->opts, sizeof(b->opts)) != 0)
+          !sp_opts_equal(&o->opts, &b->opts))
         return sp_fail(err, -EINVAL, "host path %s is given twice with "
                        "different options (%s and %s)", b->host,
                        sp_opts_string(&o->opts), sp_opts_string(&b->opts));
@@ -148,6 +169,11 @@ static int parse_batch(const char *const *specs, size_t n, bool for_remove,
 /* Check a parsed add batch against the saved paths and the limit. */
 static int check_add(const sp_ctx *ctx, const char *id, const sp_state *st,
                      const sp_bind *binds, size_t n, sp_error *err) {
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < st->n; j++)
+      if (nested(st->paths[j].ctr, binds[i].ctr))
+        return nested_fail(err, st->paths[j].ctr, binds[i].ctr,
+                           st->paths[j].host);
   for (size_t i = 0; i < n; i++) {
     const sp_bind *old = sp_state_find_ctr(st, binds[i].ctr);
     if (old)
@@ -158,7 +184,7 @@ static int check_add(const sp_ctx *ctx, const char *id, const sp_state *st,
                            "host path %s in container '%s'", binds[i].ctr,
                            old->host, id);
     old = sp_binds_find_host(st->paths, st->n, binds[i].host);
-    if (old && memcmp(&old->opts, &binds[i].opts, sizeof(old->opts)) != 0)
+    if (old && !sp_opts_equal(&old->opts, &binds[i].opts))
       return sp_fail(err, -EINVAL, "host path %s is already shared with "
                      "options %s; it cannot be added again with %s",
                      binds[i].host, sp_opts_string(&old->opts),
@@ -370,25 +396,52 @@ int sp_delete(sp_ctx *ctx, const struct sharedpath_container *c,
   sp_error ierr = {0};
   sp_intent_read(l.lockfd, l.lock_size, c->id, &l.intent, &l.has_intent,
                  &ierr);
+  /* A directory where the state file goes (made by hand) cannot be
+   * removed at the end: refused now, with nothing changed.  (Anything
+   * else there, a symlink included, is unlinked without being followed.) */
+  char name[SP_ID_MAX + 16];
+  snprintf(name, sizeof(name), "%s.json", c->id);
+  struct stat sb;
+  if (fstatat(ctx->state_dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+      S_ISDIR(sb.st_mode))
+    return sp_fail(err, -EISDIR, "deleting container '%s': %s in the state "
+                   "dir is a directory; nothing was changed: remove it by "
+                   "hand, then delete again", c->id, name);
+  /* Either everything goes or nothing changes: the container side first
+   * (undone if a later step fails), then the state file, the point from
+   * which there is no way back; what is left after it (host-side binds,
+   * which cannot veto a detach, and placeholders) a retried delete
+   * finishes from the mount table. */
   _cleanup_target_ sp_target t = SP_TARGET_INIT;
+  _cleanup_state_ sp_state all = {0};
+  bool in_ctr = false, unclean = false;
   if (sp_target_open_running(c, &t, NULL) == 0 && t.pid > 0) {
     /* Take out the saved paths and any an interrupted add left behind. */
-    bool unclean = false;
-    _cleanup_state_ sp_state all = {0};
     r = sp_state_copy(&l.st, &all, err);
     for (size_t i = 0; i < l.intent.n && r == 0; i++)
       if (!sp_state_find_ctr(&all, l.intent.paths[i].ctr))
         r = sp_state_append(&all, &l.intent.paths[i], err);
-    if (r == 0 && all.n)
+    if (r == 0 && all.n) {
       r = sp_ctr_detach(ctx, &t, c->id, all.paths, all.n, &unclean, err);
+      in_ctr = r == 0;
+    }
     if (r < 0)
       return sp_wrap(err, r, "deleting container '%s'", c->id);
   }
-  if ((r = sp_container_dirs_remove(ctx, c->id, err)) < 0)
-    return sp_wrap(err, r, "deleting container '%s'", c->id);
   sp_state_cache_forget(ctx->state_cache, c->id);
-  if ((r = sp_state_unlink(ctx->state_dirfd, c->id, err)) < 0)
-    return r;
+  if ((r = sp_state_unlink(ctx->state_dirfd, c->id, err)) < 0) {
+    if (in_ctr) {
+      sp_error e = {0};
+      if (sp_ctr_attach(ctx, &t, c->id, all.paths, NULL, all.n, &unclean,
+                        &e) < 0)
+        sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s",
+               c->id, e.msg);
+    }
+    return sp_wrap(err, r, "deleting container '%s'", c->id);
+  }
+  if ((r = sp_container_dirs_remove(ctx, c->id, err)) < 0)
+    return sp_wrap(err, r, "container '%s': its state is deleted, but not "
+                   "all of its mounts and dirs; run delete again", c->id);
   sp_state_lock_unlink(ctx->state_dirfd, c->id);
   sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: deleted", c->id);
   return 0;

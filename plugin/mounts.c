@@ -213,7 +213,8 @@ static int umount_below(const char *prefix, sp_error *err) {
     n++;
   }
   for (size_t i = 0; i < n && r == 0; i++)
-    if (SP_SYS(SP_F_UMOUNT, umount2(targets[i], UMOUNT_NOFOLLOW)) < 0 &&
+    if (SP_SYS(SP_F_UMOUNT, umount2(targets[i],
+                                    UMOUNT_NOFOLLOW | MNT_DETACH)) < 0 &&
         errno != EINVAL &&
         errno != ENOENT)
       r = sp_fail_errno(err, -errno, "cannot unmount %s", targets[i]);
@@ -228,7 +229,8 @@ out:
 
 /* Remove the mount-point placeholders in dir (empty dirs / empty files we
  * created), then dir.  Anything still mounted stops us with -EBUSY. */
-static int remove_placeholders(const char *dir, sp_error *err) {
+static int remove_placeholders(const sp_ctx *ctx, const char *dir,
+                               sp_error *err) {
   _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
                                          O_NOFOLLOW);
   if (fd < 0)
@@ -242,6 +244,7 @@ static int remove_placeholders(const char *dir, sp_error *err) {
     return sp_fail_errno(err, -errno, "cannot read %s", dir);
   }
   int r = 0;
+  bool kept = false;
   struct dirent *de;
   while ((de = readdir(d)) && r == 0) {
     if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
@@ -266,14 +269,16 @@ static int remove_placeholders(const char *dir, sp_error *err) {
       if (unlinkat(fd, de->d_name, 0) < 0 && errno != ENOENT)
         r = sp_fail_errno(err, -errno, "cannot remove %s/%s", dir, de->d_name);
     } else {
-      r = sp_fail(err, -ENOTEMPTY, "%s/%s is not a placeholder of ours; not "
-                  "removing it", dir, de->d_name);
+      /* Not ours: left where it is, and so is dir. */
+      sp_log(ctx, SHAREDPATH_LOG_WARNING, "%s/%s is not a placeholder of "
+             "ours; leaving it and %s", dir, de->d_name, dir);
+      kept = true;
     }
   }
   closedir(d);
   if (r < 0)
     return r;
-  if (rmdir(dir) < 0 && errno != ENOENT)
+  if (!kept && rmdir(dir) < 0 && errno != ENOENT)
     return sp_fail_errno(err, -errno, "cannot remove %s", dir);
   return 0;
 }
@@ -290,9 +295,9 @@ int sp_container_dirs_remove(const sp_ctx *ctx, const char *id,
     return r;
   if ((r = umount_below(mid, err)) < 0)
     return r;
-  if ((r = remove_placeholders(m, err)) < 0)
+  if ((r = remove_placeholders(ctx, m, err)) < 0)
     return r;
-  return remove_placeholders(mid, err);
+  return remove_placeholders(ctx, mid, err);
 }
 
 /* Create an empty dir or file to mount on.  One this call creates is
@@ -394,19 +399,26 @@ int sp_host_attach(const sp_ctx *ctx, const char *id, const sp_bind *b,
   if ((r = make_mountpoint(mid, is_dir, &sx, &mounted, err)) < 0)
     goto fail_m_dir;
   if (!mounted) {
+    /* rbind: the host path with its submounts. */
+    unsigned int rec = b->opts.rbind ? AT_RECURSIVE : 0;
     _cleanup_close_ int tree =
         SP_SYS(SP_F_MOUNT, open_tree(hostfd, "", OPEN_TREE_CLONE |
                                                  OPEN_TREE_CLOEXEC |
-                                                 AT_EMPTY_PATH));
+                                                 AT_EMPTY_PATH | rec));
     if (tree < 0) {
       r = sp_fail_errno(err, -errno, "cannot clone a bind of %s", b->host);
       goto fail_dirs;
     }
-    /* ro belongs on the staging bind; private so nothing mounted there ever
-     * propagates back to the host path's peers. */
+    /* ro belongs on the staging bind, on every mount of it: the copies
+     * that propagate into a user-namespaced container then carry it
+     * locked.  A slave never propagates back to the host path's peers but
+     * receives what the host mounts below the host path later, when that
+     * path is on a shared mount; private and rprivate receive nothing. */
+    bool priv = b->opts.propagation == SP_PROP_PRIVATE ||
+                b->opts.propagation == SP_PROP_RPRIVATE;
     struct mount_attr attr = {.attr_set = b->opts.ro ? MOUNT_ATTR_RDONLY : 0,
-                              .propagation = MS_PRIVATE};
-    if (SP_SYS(SP_F_MOUNT, mount_setattr(tree, "", AT_EMPTY_PATH, &attr,
+                              .propagation = priv ? MS_PRIVATE : MS_SLAVE};
+    if (SP_SYS(SP_F_MOUNT, mount_setattr(tree, "", AT_EMPTY_PATH | rec, &attr,
                                          sizeof(attr))) < 0) {
       r = sp_fail_errno(err, -errno, "cannot set options on bind of %s",
                         b->host);
@@ -415,9 +427,11 @@ int sp_host_attach(const sp_ctx *ctx, const char *id, const sp_bind *b,
     if ((r = move_tree(tree, mid, err)) < 0)
       goto fail_dirs;
   }
-  if (SP_SYS(SP_F_MOUNT, mount(mid, m, NULL, MS_BIND, NULL)) < 0) {
+  if (SP_SYS(SP_F_MOUNT, mount(mid, m, NULL,
+                               MS_BIND | (b->opts.rbind ? MS_REC : 0),
+                               NULL)) < 0) {
     r = sp_fail_errno(err, -errno, "cannot bind %s onto %s", mid, m);
-    umount2(mid, UMOUNT_NOFOLLOW);
+    umount2(mid, UMOUNT_NOFOLLOW | MNT_DETACH);
     goto fail_dirs;
   }
   *created = true;
@@ -429,16 +443,12 @@ fail_m_dir:
   return r;
 }
 
-/* All or nothing: when the mid (i == 1) cannot be unmounted, the master
- * bind goes back over it, or a rollback would clone the empty mount point
- * into the container instead of the host path. */
-static void rebind_master(const sp_ctx *ctx, size_t i, const char *mid,
-                          const char *m) {
-  if (i == 1 && mount(mid, m, NULL, MS_BIND, NULL) < 0)
-    sp_log(ctx, SHAREDPATH_LOG_ERROR, "cannot re-bind %s onto %s: %s", mid, m,
-           strerror(errno));
-}
-
+/* The container's own mount is gone (or it is not running) when this
+ * runs, so each bind is detached (MNT_DETACH, with whatever is mounted
+ * below it): a process of the container with its cwd in /.sharedpath/<h>,
+ * or a submount, cannot keep a removal from completing; a process keeps
+ * what it holds open.  Each mount point is then removed only as an empty
+ * placeholder, so nothing is deleted through a mount. */
 int sp_host_detach(const sp_ctx *ctx, const char *id, const char *hash,
                    sp_error *err) {
   char mid[PATH_MAX], m[PATH_MAX];
@@ -446,20 +456,16 @@ int sp_host_detach(const sp_ctx *ctx, const char *id, const char *hash,
   PATHF(m, err, "%s/%s/%s", ctx->master, id, hash);
   const char *order[] = {m, mid};
   for (size_t i = 0; i < 2; i++) {
-    if (SP_SYS(SP_F_UMOUNT, umount2(order[i], UMOUNT_NOFOLLOW)) < 0 &&
-        errno != EINVAL && errno != ENOENT) {
-      int e = -errno;
-      rebind_master(ctx, i, mid, m);
-      return sp_fail_errno(err, e, "cannot unmount %s", order[i]);
-    }
+    if (SP_SYS(SP_F_UMOUNT, umount2(order[i], UMOUNT_NOFOLLOW | MNT_DETACH)) <
+            0 &&
+        errno != EINVAL && errno != ENOENT)
+      return sp_fail_errno(err, -errno, "cannot unmount %s", order[i]);
     /* The kernel refuses to remove a mount point (EBUSY): this both
      * checks that nothing is mounted there any more and removes it. */
     int r = remove_placeholder(order[i]);
-    if (r == -EBUSY) {
-      rebind_master(ctx, i, mid, m);
+    if (r == -EBUSY)
       return sp_fail(err, -EBUSY, "%s is still mounted after unmount",
                      order[i]);
-    }
     /* Unmounted but left behind: the caller's rollback binds it again
      * (a mid that is no mount any more has nothing to re-bind from). */
     if (r < 0)

@@ -60,6 +60,15 @@ const char *sp_propagation_name(sp_propagation p) {
   return (size_t)p < SP_ARRAY_SIZE(prop_names) ? prop_names[p] : "?";
 }
 
+/* A flag option: its name and where it goes. */
+static bool *flag_option(sp_opts *o, const char *name, size_t len) {
+  if (len == 5 && !strncmp(name, "rbind", 5))
+    return &o->rbind;
+  if (len == 5 && !strncmp(name, "idmap", 5))
+    return &o->idmap;
+  return NULL;
+}
+
 int sp_opts_parse(const char *s, sp_opts *out, sp_error *err) {
   sp_opts o = {.ro = false, .propagation = SP_PROP_RSLAVE};
   bool have_rw = false, have_prop = false;
@@ -86,6 +95,14 @@ int sp_opts_parse(const char *s, sp_opts *out, sp_error *err) {
         o.ro = name[1] == 'o';
         continue;
       }
+      bool *flag = flag_option(&o, name, namesz);
+      if (flag) {
+        if (*flag)
+          return sp_fail(err, -EINVAL, "options '%s' give %.*s more than "
+                         "once", s, (int)namesz, name);
+        *flag = true;
+        continue;
+      }
       size_t i;
       for (i = 0; i < SP_ARRAY_SIZE(prop_names); i++)
         if (strlen(prop_names[i]) == namesz &&
@@ -94,8 +111,8 @@ int sp_opts_parse(const char *s, sp_opts *out, sp_error *err) {
       if (i == SP_ARRAY_SIZE(prop_names))
         return sp_fail(err, -EINVAL,
                        "unknown option '%.*s'; allowed: ro, rw, private, "
-                       "rprivate, slave, rslave, shared, rshared",
-                       (int)namesz, name);
+                       "rprivate, slave, rslave, shared, rshared, rbind, "
+                       "idmap", (int)namesz, name);
       if (have_prop)
         return sp_fail(err, -EINVAL,
                        "options '%s' give more than one propagation", s);
@@ -109,14 +126,20 @@ int sp_opts_parse(const char *s, sp_opts *out, sp_error *err) {
   return 0;
 }
 
+bool sp_opts_equal(const sp_opts *a, const sp_opts *b) {
+  return a->ro == b->ro && a->propagation == b->propagation &&
+         a->rbind == b->rbind && a->idmap == b->idmap;
+}
+
+/* Every canonical string, so that the text lives in static storage:
+ * [ro][rbind][idmap][propagation]. */
+#define SP_OPTS_ROW(rw, tail)                                                    {rw ",private" tail, rw ",rprivate" tail, rw ",slave" tail,                    rw ",rslave" tail,  rw ",shared" tail,   rw ",rshared" tail}
+#define SP_OPTS_RW(rw)                                                           {{SP_OPTS_ROW(rw, ""), SP_OPTS_ROW(rw, ",idmap")},                              {SP_OPTS_ROW(rw, ",rbind"), SP_OPTS_ROW(rw, ",rbind,idmap")}}
+
 const char *sp_opts_string(const sp_opts *o) {
-  static const char *const table[2][6] = {
-      {"rw,private", "rw,rprivate", "rw,slave", "rw,rslave", "rw,shared",
-       "rw,rshared"},
-      {"ro,private", "ro,rprivate", "ro,slave", "ro,rslave", "ro,shared",
-       "ro,rshared"},
-  };
-  return table[o->ro ? 1 : 0][o->propagation];
+  static const char *const table[2][2][2][6] = {SP_OPTS_RW("rw"),
+                                                SP_OPTS_RW("ro")};
+  return table[o->ro][o->rbind][o->idmap][o->propagation];
 }
 
 void sp_bind_clear(sp_bind *b) {

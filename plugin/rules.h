@@ -26,6 +26,8 @@ typedef enum sp_propagation {
 typedef struct sp_opts {
   bool ro;
   sp_propagation propagation;
+  bool rbind; /* the host path with its submounts (a recursive bind) */
+  bool idmap; /* idmapped to the container's user namespace */
 } sp_opts;
 
 /* One parsed "host:ctr[:opts]" (or, for removal, "ctr" / "host:ctr"). */
@@ -48,9 +50,14 @@ int sp_path_clean(const char *in, char *out, const char *what,
 /* true when path equals prefix or lies below it (both cleaned). */
 bool sp_path_within(const char *path, const char *prefix) SP_HIDDEN;
 
-/* Parse "ro,rslave"-style options; NULL or "" gives the default rw,rslave. */
+/* Parse "ro,rslave,rbind"-style options; NULL or "" gives the default
+ * rw,rslave.  At most one of ro/rw and one propagation; rbind and idmap
+ * at most once each. */
 int sp_opts_parse(const char *s, sp_opts *out, sp_error *err) SP_HIDDEN;
-/* Canonical text, e.g. "rw,rslave".  Static storage. */
+/* Whether two option sets are the same (not memcmp: padding). */
+bool sp_opts_equal(const sp_opts *a, const sp_opts *b) SP_HIDDEN;
+/* Canonical text, e.g. "rw,rslave" or "ro,rprivate,rbind,idmap".  Static
+ * storage. */
 const char *sp_opts_string(const sp_opts *o) SP_HIDDEN;
 const char *sp_propagation_name(sp_propagation p) SP_HIDDEN;
 

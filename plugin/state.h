@@ -7,7 +7,12 @@
 
 #include "rules.h"
 
-#define SP_STATE_VERSION 1
+/* The newest format this plugin reads.  Version 2 added the options rbind
+ * and idmap; a state is written as version 1 while no path uses them, so
+ * that an older plugin keeps reading it, and as 2 once one does, so that
+ * an older plugin refuses it by its version (-EPROTO, "use a newer
+ * plugin") rather than by an option it does not know. */
+#define SP_STATE_VERSION 2
 /* Largest state file accepted: far above 128 paths of PATH_MAX each. */
 #define SP_STATE_MAX_BYTES (4u << 20)
 

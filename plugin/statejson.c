@@ -88,7 +88,7 @@ static int check_conflicts(const sp_state *st, sp_error *err) {
     for (size_t k = 1; k < st->n; k++) {
       const sp_bind *a = &st->paths[idx[k - 1]], *b = &st->paths[idx[k]];
       bool clash = pass ? strcmp(a->host, b->host) == 0 &&
-                              memcmp(&a->opts, &b->opts, sizeof(a->opts)) != 0
+                              !sp_opts_equal(&a->opts, &b->opts)
                         : strcmp(a->ctr, b->ctr) == 0;
       if (clash)
         return sp_fail(err, -EINVAL, "state entry %zu conflicts with entry "
@@ -249,7 +249,7 @@ int sp_state_to_json(const sp_state *st, const char *id, bool pretty,
    * punctuation, keys and indentation. */
   size_t cap = 6 * strlen(id) + 256;
   /* Per path: the two escaped strings, and 256 for the hash (64), the
-   * options (at most 16), a mount id (at most 20 digits), quotes and the
+   * options (at most 23), a mount id (at most 20 digits), quotes and the
    * glue (99 at most).  Kept small: a request above the small bins makes
    * malloc consolidate its fast bins first. */
   for (size_t i = 0; i < st->n; i++)
@@ -257,9 +257,13 @@ int sp_state_to_json(const sp_state *st, const char *id, bool pretty,
   char *text = malloc(cap), *o = text;
   if (!text)
     return sp_fail(err, -ENOMEM, "out of memory");
+  int version = 1;
+  for (size_t i = 0; i < st->n; i++)
+    if (st->paths[i].opts.rbind || st->paths[i].opts.idmap)
+      version = 2;
   o += sprintf(o, pretty ? "{\n  \"version\":%d,\n  \"id\":"
                          : "{\"version\":%d,\"id\":",
-               SP_STATE_VERSION);
+               version);
   o = put_string(o, id);
   o = put_glue(o, &g[G_PATHS]);
   for (size_t i = 0; i < st->n; i++) {

@@ -132,6 +132,13 @@ static void test_opts(void) {
   opts_are("shared,ro", "ro,shared");
   opts_are("rshared", "rw,rshared");
   opts_are("slave", "rw,slave");
+  opts_are("rbind", "rw,rslave,rbind");
+  opts_are("idmap,ro", "ro,rslave,idmap");
+  opts_are("idmap,rprivate,rbind,ro", "ro,rprivate,rbind,idmap");
+  opts_are("rw,rbind,shared,idmap", "rw,shared,rbind,idmap");
+  opts_bad("rbind,rbind");
+  opts_bad("idmap,ro,idmap");
+  opts_bad("rbind=1");
   opts_bad("foo");
   opts_bad("ro,ro");
   opts_bad("ro,rw");

@@ -42,6 +42,34 @@ static void test_round_trip(void) {
   sp_state_free(&back);
 }
 
+/* Version 1 while no path uses the options version 2 added (an older
+ * plugin keeps reading it), 2 once one does (an older plugin refuses it
+ * by its version); both read back, a version past ours does not. */
+static void test_versions(void) {
+  sp_state st = {0}, back = {0};
+  sp_error e = {0};
+  add(&st, "/data/shared:/mnt/a:ro");
+  char *text = NULL;
+  CU_ASSERT_EQUAL_FATAL(sp_state_to_json(&st, "c1", false, &text, &e), 0);
+  CU_ASSERT(strncmp(text, "{\"version\":1,", 13) == 0);
+  free(text);
+  add(&st, "/data/tree:/mnt/t:rbind,idmap");
+  CU_ASSERT_EQUAL_FATAL(sp_state_to_json(&st, "c1", false, &text, &e), 0);
+  CU_ASSERT(strncmp(text, "{\"version\":2,", 13) == 0);
+  CU_ASSERT_EQUAL_FATAL(sp_state_parse(text, strlen(text), "c1", &back, &e), 0);
+  CU_ASSERT_EQUAL(back.n, 2);
+  CU_ASSERT(back.paths[1].opts.rbind && back.paths[1].opts.idmap);
+  CU_ASSERT_STRING_EQUAL(sp_opts_string(&back.paths[1].opts),
+                         "rw,rslave,rbind,idmap");
+  sp_state_free(&back);
+  text[11] = '3';
+  CU_ASSERT_EQUAL(sp_state_parse(text, strlen(text), "c1", &back, &e),
+                  -EPROTO);
+  CU_ASSERT(strstr(e.msg, "newer plugin") != NULL);
+  free(text);
+  sp_state_free(&st);
+}
+
 static void parse_fails(const char *text, int code) {
   sp_state st;
   sp_error e = {0};
@@ -67,7 +95,7 @@ static void test_corrupt(void) {
   parse_fails("[]", -EINVAL);
   parse_fails("{\"id\":\"c1\",\"paths\":[]}", -EINVAL);
   parse_fails("{\"version\":\"1\",\"id\":\"c1\",\"paths\":[]}", -EINVAL);
-  parse_fails("{\"version\":2,\"id\":\"c1\",\"paths\":[]}", -EPROTO);
+  parse_fails("{\"version\":3,\"id\":\"c1\",\"paths\":[]}", -EPROTO);
   parse_fails("{\"version\":0,\"id\":\"c1\",\"paths\":[]}", -EINVAL);
   parse_fails("{\"version\":1,\"id\":\"c2\",\"paths\":[]}", -EINVAL);
   parse_fails("{\"version\":1,\"id\":\"c1\"}", -EINVAL);
@@ -153,7 +181,8 @@ static void test_json_like_json_c(void) {
   sp_state st = {0};
   sp_error e = {0};
   json_object *root = json_object_new_object(), *paths = json_object_new_array();
-  json_object_object_add(root, "version", json_object_new_int(SP_STATE_VERSION));
+  /* No path uses rbind or idmap: written as version 1. */
+  json_object_object_add(root, "version", json_object_new_int(1));
   json_object_object_add(root, "id", json_object_new_string("c\"1"));
   json_object_object_add(root, "paths", paths);
   for (size_t i = 0; i < sizeof(hosts) / sizeof(hosts[0]); i++) {
@@ -277,6 +306,7 @@ static void test_stale_temp(void) {
 void register_state_suite(void) {
   CU_pSuite s = CU_add_suite("state", NULL, NULL);
   ADD(s, test_round_trip);
+  ADD(s, test_versions);
   ADD(s, test_corrupt);
   ADD(s, test_files);
   ADD(s, test_intent);
