@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "consistent.h"
 #include "steps.h"
@@ -54,10 +55,24 @@ static int expect_host_content(line_ctx *l, const char *id,
              ? 0 : fail(l, "host file %s holds \"%s\"", args[0], buf);
 }
 
+static int expect_host_owner(line_ctx *l, const char *id,
+                             char *const *args) {
+  (void)id;
+  struct stat sb;
+  if (lstat(args[0], &sb) < 0)
+    return fail(l, "host path %s: %s", args[0], strerror(errno));
+  unsigned long wu = strtoul(args[1], NULL, 10), wg = strtoul(args[2], NULL, 10);
+  return sb.st_uid == wu && sb.st_gid == wg
+             ? 0 : fail(l, "host path %s is owned by %lu:%lu, not %lu:%lu",
+                        args[0], (unsigned long)sb.st_uid,
+                        (unsigned long)sb.st_gid, wu, wg);
+}
+
 static const sim_expectation host_level[] = {
     {"mounts", 1, "N", expect_mounts},
     {"no-leftover-mounts", 0, "", expect_no_leftover},
     {"host-content", 2, "PATH TEXT", expect_host_content},
+    {"host-owner", 3, "PATH UID GID", expect_host_owner},
     {NULL, 0, NULL, NULL},
 };
 

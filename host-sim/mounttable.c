@@ -65,6 +65,23 @@ size_t sim_mounts_count_below(const char *const *prefixes, size_t np) {
   return n;
 }
 
+size_t sim_mounts_count_children(const char *prefix) {
+  struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+  if (!tb)
+    return (size_t)-1;
+  struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+  struct libmnt_fs *fs;
+  size_t n = 0, len = strlen(prefix);
+  while (mnt_table_next_fs(tb, it, &fs) == 0) {
+    const char *t = mnt_fs_get_target(fs);
+    if (t && strictly_below(t, prefix) && !strchr(t + len + 1, '/'))
+      n++;
+  }
+  mnt_free_iter(it);
+  mnt_unref_table(tb);
+  return n;
+}
+
 static bool contains(const sim_mounts *m, const char *line) {
   for (size_t i = 0; i < m->n; i++)
     if (strcmp(m->lines[i], line) == 0)

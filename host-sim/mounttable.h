@@ -16,6 +16,9 @@ int sim_mounts_read_file(sim_mounts *m, const char *mountinfo);
 void sim_mounts_free(sim_mounts *m);
 /* Mounts whose target lies strictly below one of the prefixes. */
 size_t sim_mounts_count_below(const char *const *prefixes, size_t np);
+/* Mounts whose target is exactly one component below prefix (the binds
+ * themselves, not what is mounted inside them). */
+size_t sim_mounts_count_children(const char *prefix);
 /* Print to stdout what differs between two snapshots; true if equal. */
 bool sim_mounts_same(const sim_mounts *a, const sim_mounts *b);
 /* Print the mounts of now that are not in base and whose target is not

@@ -35,6 +35,11 @@ typedef struct sim {
   char *snapshot; /* taken by 'snapshot', compared by 'expect unchanged' */
 } sim;
 
+/* What a step returns to end a scenario as skipped, and the run's exit
+ * status when every file was (CTest's SKIP_RETURN_CODE): 'require' on a
+ * kernel without the feature. */
+#define SIM_SKIPPED 77
+
 /* Enter a private mount namespace and set up the temporary tmpfs. */
 int sim_setup(sim *s, char *msg, size_t msgsz);
 /* Stop containers, unload, unmount and remove the temporary dir. */

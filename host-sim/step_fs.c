@@ -9,8 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "steps.h"
@@ -114,6 +117,75 @@ static int step_ctr_remount_rw(line_ctx *l) {
   return outcome(l, r, r ? strerror(-r) : "");
 }
 
+/* Whether an idmapped bind of dir can be made: a detached clone of it
+ * given a user namespace (a child's, with one id mapped) as its idmap. */
+static bool can_idmap(const char *dir) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return false;
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(p[0]);
+    char b = unshare(CLONE_NEWUSER) == 0 ? 'y' : 'n';
+    if (write(p[1], &b, 1) != 1)
+      _exit(1);
+    for (;;)
+      pause();
+  }
+  close(p[1]);
+  char b = 'n';
+  bool ok = false;
+  if (pid > 0 && read(p[0], &b, 1) == 1 && b == 'y') {
+    char path[64];
+    int r = 0;
+    for (const char *map = "uid_map"; map && r == 0;
+         map = !strcmp(map, "uid_map") ? "gid_map" : NULL) {
+      snprintf(path, sizeof(path), "/proc/%d/%s", pid, map);
+      FILE *f = fopen(path, "w");
+      r = f && fprintf(f, "0 %u 1\n", SIM_USERNS_BASE) > 0 ? 0 : -1;
+      if (f && fclose(f) != 0)
+        r = -1;
+    }
+    snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+    int ns = r == 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    int tree = ns >= 0 ? open_tree(AT_FDCWD, dir, OPEN_TREE_CLONE |
+                                                     OPEN_TREE_CLOEXEC)
+                       : -1;
+    struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP,
+                           .userns_fd = (uint64_t)ns};
+    ok = tree >= 0 &&
+         mount_setattr(tree, "", AT_EMPTY_PATH, &a, sizeof(a)) == 0;
+    if (tree >= 0)
+      close(tree);
+    if (ns >= 0)
+      close(ns);
+  }
+  close(p[0]);
+  if (pid > 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+  }
+  return ok;
+}
+
+/* require [!]FEATURE: the rest of the scenario needs the kernel to have
+ * (or to lack) it, else it ends here as skipped.  idmap: an idmapped bind
+ * of $DATA (tmpfs: Linux 6.3). */
+static int step_require(line_ctx *l) {
+  const char *f = l->ntok == 2 ? l->tok[1] : "";
+  bool want = *f != '!';
+  if (!want)
+    f++;
+  if (strcmp(f, "idmap"))
+    return fail(l, "usage: require [!]idmap");
+  bool have = can_idmap(l->s->data);
+  if (have == want)
+    return 0;
+  printf("         -> skipped: this kernel %s %s\n", have ? "has" : "lacks", f);
+  return SIM_SKIPPED;
+}
+
 /* chattr +i / -i: an immutable dir can have no entry added or removed. */
 static int set_immutable(const char *path, bool on) {
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
@@ -147,6 +219,14 @@ static int step_host_fs(line_ctx *l) {
     if (l->ntok != 3)
       return fail(l, "usage: host-mount FSTYPE PATH");
     r = mount(l->tok[1], l->tok[2], l->tok[1], MS_NOSUID | MS_NODEV, NULL) < 0
+            ? -errno : 0;
+  } else if (!strcmp(cmd, "host-bind-shared")) {
+    /* PATH bound onto itself as a shared mount, as host paths are under
+     * systemd: mounts made below it later propagate to its slaves. */
+    if (l->ntok != 2)
+      return fail(l, "usage: host-bind-shared PATH");
+    r = mount(l->tok[1], l->tok[1], NULL, MS_BIND, NULL) < 0 ||
+                mount(NULL, l->tok[1], NULL, MS_SHARED, NULL) < 0
             ? -errno : 0;
   } else if (!strcmp(cmd, "host-chattr")) {
     if (l->ntok != 3 || (strcmp(l->tok[2], "+i") && strcmp(l->tok[2], "-i")))
@@ -198,10 +278,12 @@ const sim_step sim_fs_steps[] = {
     {"host-truncate", step_host_fs},     {"host-mount", step_host_fs},
     {"host-umount", step_host_fs},       {"host-rm", step_host_fs},
     {"host-chattr", step_host_fs},       {"ctr-write", step_ctr_write},
+    {"host-bind-shared", step_host_fs},
     {"ctr-symlink", step_ctr_fs},        {"ctr-mkdir", step_ctr_fs},
     {"ctr-mount", step_ctr_fs},          {"ctr-rename", step_ctr_fs},
     {"ctr-flip", step_ctr_flip},         {"ctr-flip-stop", step_ctr_flip_stop},
     {"ctr-hold", step_ctr_hold},         {"ctr-hold-stop", step_ctr_hold},
     {"ctr-remount-rw", step_ctr_remount_rw},
+    {"require", step_require},
     {"sha256", step_sha256},             {NULL, NULL},
 };

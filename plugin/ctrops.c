@@ -286,17 +286,26 @@ static int give_to_container(child_args *a, int dirfd, const char *name) {
                   AT_SYMLINK_NOFOLLOW) < 0 ? -errno : 0;
 }
 
-/* Make name (a dir, or an empty file) in parent.  A read-only mount there
- * (a container started with root.readonly) is written through a writable
- * clone of it that is never attached anywhere: the placeholder lands in
- * the same filesystem, as runc creates its mount targets before it makes
- * the root read-only.  -EROFS when even that cannot be done (the
- * read-only flag is locked, or the filesystem itself is read-only). */
-static int make_entry(int parent, const char *name, bool dir) {
+static uint64_t mount_id(int fd, bool *unique);
+
+/* Make name (a dir, or an empty file) in parent.  When parent is on the
+ * container's root mount and that is read-only (a container started with
+ * root.readonly), the placeholder is made through a writable clone of
+ * that mount that is never attached anywhere: it lands in the root's
+ * filesystem, as runc creates its mount targets before it makes the root
+ * read-only, and the root stays read-only for the container.  Any other
+ * read-only mount (one of our read-only binds above all: its host path)
+ * is never written through.  -EROFS when it cannot be done. */
+static int make_entry(child_args *a, int parent, const char *name,
+                      bool dir) {
   int r = -EROFS;
   for (int pass = 0; pass < 2; pass++) {
     int at = parent, tree = -1;
     if (pass == 1) {
+      bool pu, ru;
+      uint64_t pid_ = mount_id(parent, &pu), rid = mount_id(a->t->rootfd, &ru);
+      if (!pid_ || pid_ != rid || pu != ru)
+        return -EROFS;
       tree = SP_SYS(SP_F_MOUNT, open_tree(parent, "", OPEN_TREE_CLONE |
                                                         OPEN_TREE_CLOEXEC |
                                                         AT_EMPTY_PATH));
@@ -310,17 +319,23 @@ static int make_entry(int parent, const char *name, bool dir) {
       }
       at = tree;
     }
+    bool made;
     if (dir) {
-      r = SP_SYS(SP_F_MKDIR, mkdirat(at, name, 0755)) < 0 && errno != EEXIST
-              ? -errno : 0;
+      made = SP_SYS(SP_F_MKDIR, mkdirat(at, name, 0755)) == 0;
     } else {
       int f = SP_SYS(SP_F_MKDIR, openat(at, name, O_WRONLY | O_CREAT |
                                         O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                                         0644));
-      r = f < 0 && errno != EEXIST ? -errno : 0;
+      made = f >= 0;
       if (f >= 0)
         close(f);
     }
+    /* One that appeared meanwhile is the container's own: left as it is
+     * (the caller resolves it again).  Ours is given to the container's
+     * root, through the same way it was made. */
+    r = made ? 0 : errno == EEXIST ? 0 : -errno;
+    if (made)
+      r = give_to_container(a, at, name);
     if (tree >= 0)
       close(tree);
     if (r != -EROFS)
@@ -370,11 +385,9 @@ static int create_path(child_args *a, const char *path, bool last_is_dir,
         close(parent);
         return r;
       }
-      r = make_entry(parent, p, !last || last_is_dir);
+      r = make_entry(a, parent, p, !last || last_is_dir);
       if (r == -EROFS)
         *stage = STAGE_ROFS;
-      else if (r == 0)
-        r = give_to_container(a, parent, p);
       if (r < 0) {
         close(parent);
         return r;
@@ -585,48 +598,36 @@ static int clone_source(child_args *a, int src, sp_ctr_op *op) {
   return tree;
 }
 
-static int do_attach(child_args *a, sp_ctr_op *op) {
-  int rootfd = a->t->rootfd;
-  op->stage = STAGE_RESOLVE;
+/* The target, resolved inside the container's root; *via_link tells
+ * whether a symlink was on the way.  -ENOENT: it is not there (yet). */
+static int resolve_target(child_args *a, sp_ctr_op *op, bool *via_link) {
   /* With no symlink on the way (and no "..": the target is cleaned), what
    * the path reaches is named by its text, which the container-path rules
    * were checked on (sp_bind_parse): only a path through a symlink, or
    * one just created, needs the look at where it really leads. */
-  bool via_link = false;
-  int fd = resolve_how(rootfd, op->target, 0, RESOLVE_NO_SYMLINKS);
+  *via_link = false;
+  int fd = resolve_how(a->t->rootfd, op->target, 0, RESOLVE_NO_SYMLINKS);
   if (fd == -ELOOP) {
-    via_link = true;
-    fd = resolve(rootfd, op->target, 0);
+    *via_link = true;
+    fd = resolve(a->t->rootfd, op->target, 0);
   }
-  if (fd == -ENOENT) {
-    op->stage = STAGE_CREATE;
-    via_link = true;
-    fd = create_path(a, op->target, op->ident.is_dir, &op->stage);
-  }
-  if (fd < 0)
-    return fd;
-  /* Already there (recovery re-runs an attach): nothing to do.  The same
-   * statx gives the target's type for the checks below. */
-  seen st = {0};
-  int r = look(fd, &op->ident, &st);
-  mode_t mode = st.mode;
-  if (r == 0 && st.ours) {
-    op->mnt_id = st.mnt_id;
-    close(fd);
-    return 1;
-  }
-  if (r == 0 && via_link) {
+  return fd;
+}
+
+/* Check the target's kind against the bind's and where it lies; the
+ * mode it has comes back in op->found when that is what is wrong. */
+static int check_target(child_args *a, sp_ctr_op *op, int fd, mode_t mode,
+                        bool via_link) {
+  int r = 0;
+  if (via_link) {
     op->stage = STAGE_RESERVED;
-    r = check_resolved(a, a->procfd, fd, S_ISDIR(mode), NULL);
-  }
-  if (r < 0) {
-    close(fd);
-    return r;
+    if ((r = check_resolved(a, a->procfd, fd, S_ISDIR(mode), NULL)) < 0)
+      return r;
   }
   op->stage = STAGE_CHECK;
   if ((r = on_kernel_fs(fd)) < 0)
-    ;
-  else if (op->ident.is_dir && !S_ISDIR(mode))
+    return r;
+  if (op->ident.is_dir && !S_ISDIR(mode))
     r = -ENOTDIR;
   else if (!op->ident.is_dir && S_ISDIR(mode))
     r = -EISDIR;
@@ -634,18 +635,56 @@ static int do_attach(child_args *a, sp_ctr_op *op) {
     r = -EINVAL;
   if (r < 0)
     op->found = mode;
-  int src = -1, tree = -1;
-  if (r == 0 && (src = open_source(a, op)) < 0)
+  return r;
+}
+
+/* The mount is made ready (source found, cloned, idmapped) before the
+ * target is created, so that a refusal there (no such copy, no user
+ * namespace for idmap, a filesystem that cannot be idmapped) leaves no
+ * placeholder behind. */
+static int do_attach(child_args *a, sp_ctr_op *op) {
+  op->stage = STAGE_RESOLVE;
+  bool via_link;
+  int fd = resolve_target(a, op, &via_link);
+  seen st = {0};
+  if (fd >= 0) {
+    /* Already there (recovery re-runs an attach): nothing to do.  The
+     * same statx gives the target's type for the checks below. */
+    int r = look(fd, &op->ident, &st);
+    if (r == 0 && st.ours) {
+      op->mnt_id = st.mnt_id;
+      close(fd);
+      return 1;
+    }
+    if (r < 0) {
+      close(fd);
+      return r;
+    }
+  } else if (fd != -ENOENT) {
+    return fd;
+  }
+  int src = open_source(a, op), tree = -1, r = 0;
+  if (src < 0)
     r = src;
   if (r == 0) {
     op->stage = STAGE_MOUNT;
     tree = clone_source(a, src, op);
     if (tree < 0)
       r = tree;
-    else
-      op->stage = STAGE_MOUNT;
   }
+  if (r == 0 && fd == -ENOENT) {
+    op->stage = STAGE_CREATE;
+    via_link = true;
+    fd = create_path(a, op->target, op->ident.is_dir, &op->stage);
+    if (fd < 0)
+      r = fd;
+    else if ((r = look(fd, &op->ident, &st)) == 0 && st.ours)
+      r = -EEXIST; /* appeared meanwhile: not made by us */
+  }
+  if (r == 0)
+    r = check_target(a, op, fd, st.mode, via_link);
   if (r == 0) {
+    op->stage = STAGE_MOUNT;
     if (SP_SYS(SP_F_MOUNT, move_mount(tree, "", fd, "",
                                       MOVE_MOUNT_F_EMPTY_PATH |
                                           MOVE_MOUNT_T_EMPTY_PATH)) < 0)
@@ -657,7 +696,8 @@ static int do_attach(child_args *a, sp_ctr_op *op) {
     close(tree);
   if (src >= 0)
     close(src);
-  close(fd);
+  if (fd >= 0)
+    close(fd);
   return r;
 }
 
