@@ -37,11 +37,13 @@ SP="$SHAREDPATH --root $T/root --state-dir $T/state --plugin $PLUGIN"
 C1=spe2e-$$-plain
 C2=spe2e-$$-persist
 C3=spe2e-$$-userns
+C4=spe2e-$$-rootro
+C5=spe2e-$$-rbind
 failed=0
 
 cleanup() {
   rc=$?
-  for c in "$C1" "$C2" "$C3"; do
+  for c in "$C1" "$C2" "$C3" "$C4" "$C5"; do
     $RUNC delete -f "$c" >/dev/null 2>&1 || true
   done
   # The namespace dies with us and takes every mount; the dir is on the
@@ -72,7 +74,7 @@ mkbundle() {
   b=$T/$1
   mkdir -p "$b/rootfs/bin" "$b/rootfs/etc" "$b/rootfs/mnt" "$b/rootfs/tmp"
   cp /bin/busybox "$b/rootfs/bin/busybox"
-  for cmd in sh sleep cat ls test touch grep mount id; do
+  for cmd in sh sleep cat ls test touch grep mount id stat; do
     ln -s busybox "$b/rootfs/bin/$cmd"
   done
   (cd "$b" && runc spec)
@@ -358,8 +360,83 @@ ok "userns: ro stays ro under the container root's CAP_SYS_ADMIN"
 $SP remove-path "$C3" /mnt/ro /etc/ro-file
 expect_eq "userns: no mount at /mnt/ro after remove" 0 \
   "$(ctr_mounts_at "$C3" /mnt/ro)"
+# Placeholders the plugin makes are the container root's; host root's
+# files show as nobody's inside without idmap, as its own with it.
+mkdir -p "$T/data/shift"
+echo shifted >"$T/data/shift/f"
+$SP add-path "$C3" "$T/data/dir:/mnt/new/dir"
+expect_eq "userns: placeholder owned by the container's root" "0 0" \
+  "$(in_ctr "$C3" stat -c '%u %g' /mnt/new)"
+expect_eq "userns: host root's dir is nobody's without idmap" \
+  "65534 65534" "$(in_ctr "$C3" stat -c '%u %g' /mnt/new/dir)"
+# Kernels before 6.3 cannot idmap a tmpfs ($T is one): refused there.
+kernel=${SHAREDPATH_KERNEL:-$(uname -r)}
+if [ "$(printf '%s\n6.3\n' "${kernel%%-*}" | sort -V | head -1)" = 6.3 ]; then
+  $SP add-path "$C3" "$T/data/shift:/mnt/shift:idmap"
+  expect_eq "idmap: host root's dir is the container root's" "0 0" \
+    "$(in_ctr "$C3" stat -c '%u %g' /mnt/shift)"
+  in_ctr "$C3" sh -c 'echo from-ctr >/mnt/shift/new' ||
+    fail "idmap: the container's root cannot write into host root's dir"
+  expect_eq "idmap: the file is host root's on the host" "0 0" \
+    "$(stat -c '%u %g' "$T/data/shift/new")"
+  $SP remove-path "$C3" /mnt/shift
+else
+  expect_fail "idmap on a tmpfs before 6.3 (kernel $kernel)" 1 \
+    $SP add-path "$C3" "$T/data/shift:/mnt/shift:idmap"
+fi
+$SP remove-path "$C3" /mnt/new/dir
 $RUNC delete -f "$C3"
 expect_gone "$C3"
+
+# ---- rbind: the host path with its submounts ----
+mkdir -p "$T/data/tree/sub" "$T/data/tree/later"
+mount -t tmpfs tree-sub "$T/data/tree/sub"
+echo sub >"$T/data/tree/sub/s"
+mkbundle "$C5"
+$SP oci-prepare "$T/$C5"
+run_ctr "$C5"
+$SP add-path "$C5" "$T/data/tree:/mnt/flat" 2>/dev/null ||
+  fail "rbind: the plain add failed"
+expect_eq "no rbind: the submount is not carried" "" \
+  "$(in_ctr "$C5" cat /mnt/flat/sub/s 2>/dev/null)"
+$SP remove-path "$C5" /mnt/flat
+$SP add-path "$C5" "$T/data/tree:/mnt/tree:ro,rbind"
+expect_eq "rbind: the submount is carried" sub \
+  "$(in_ctr "$C5" cat /mnt/tree/sub/s)"
+if in_ctr "$C5" touch /mnt/tree/sub/x 2>/dev/null; then
+  fail "rbind: ro does not cover the submount"
+fi
+ok "rbind: ro covers the submount"
+$SP remove-path "$C5" /mnt/tree
+expect_eq "rbind: no mount left inside" 0 \
+  "$(in_ctr "$C5" cat /proc/self/mountinfo | grep -c /mnt/tree)"
+umount "$T/data/tree/sub"
+$RUNC delete -f "$C5"
+expect_gone "$C5"
+
+# ---- a read-only root (root.readonly) ----
+mkbundle "$C4"
+sed -i 's/"readonly": false/"readonly": true/' "$T/$C4/config.json"
+$SP oci-prepare "$T/$C4"
+run_ctr "$C4"
+if in_ctr "$C4" touch /x 2>/dev/null; then
+  fail "rootro: the root is writable: the test proves nothing"
+fi
+$SP add-path "$C4" "$T/data/dir:/mnt/new/dir" "$T/data/file:/etc/new-file:ro"
+expect_eq "rootro: a new dir target" hello "$(in_ctr "$C4" cat /mnt/new/dir/hello)"
+expect_eq "rootro: a new file target" file-content \
+  "$(in_ctr "$C4" cat /etc/new-file)"
+if in_ctr "$C4" touch /mnt/new/x 2>/dev/null; then
+  fail "rootro: the root became writable"
+fi
+ok "rootro: the root stays read-only"
+# A file onto /dev/null (a character device) says what is wrong.
+expect_fail "a file onto /dev/null" 1 \
+  $SP add-path "$C4" "$T/data/file:/dev/null:ro"
+grep -q 'is a character device' "$T/err" ||
+  fail "a file onto /dev/null: the message does not say it is a device"
+$RUNC delete -f "$C4"
+expect_gone "$C4"
 
 # Only the plugin's once-per-host setup remains: the root's private bind
 # and the master tmpfs.
