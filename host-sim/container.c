@@ -305,8 +305,13 @@ int sim_ctr_start(sim_ctr *c, char *msg, size_t msgsz) {
   int p[2], go[2] = {-1, -1}, ready[2] = {-1, -1};
   if (pipe2(p, O_CLOEXEC) < 0)
     return -errno;
-  if (c->userns && (pipe2(go, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0))
-    return -errno;
+  if (c->userns && (pipe2(go, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0)) {
+    int e = -errno;
+    close(p[0]), close(p[1]);
+    if (go[0] >= 0)
+      close(go[0]), close(go[1]);
+    return e;
+  }
   start_args a = {.c = c, .pipe_wr = p[1], .go_rd = go[0],
                   .ready_wr = ready[1]};
   static char stack[256 * 1024] __attribute__((aligned(16)));
