@@ -169,10 +169,58 @@ static void walked_free(void) {
   walked = NULL, nwalked = capwalked = 0;
 }
 
+/* Whether the calling process can read path (a dir: list it) or, with
+ * write, write it (a dir: create a file in it, removed again; a file:
+ * open it for appending, nothing written). */
+static bool can_access(const char *path, bool for_write) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  struct stat sb;
+  bool dir = fd >= 0 && fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode);
+  if (for_write) {
+    if (fd >= 0 && !dir)
+      close(fd), fd = -1;
+    if (dir) {
+      int f = openat(fd, ".sharedpath-sim-probe",
+                     O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      close(fd);
+      if (f < 0)
+        return false;
+      close(f);
+      char probe[PATH_MAX];
+      snprintf(probe, sizeof(probe), "%s/.sharedpath-sim-probe", path);
+      unlink(probe);
+      return true;
+    }
+    int f = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW |
+                           O_NONBLOCK);
+    if (f < 0)
+      return false;
+    close(f);
+    return true;
+  }
+  if (fd < 0)
+    return false;
+  bool ok = false;
+  if (dir) {
+    DIR *d = fdopendir(fd);
+    ok = d && readdir(d);
+    if (d)
+      closedir(d);
+    else
+      close(fd);
+  } else {
+    char c;
+    ok = read(fd, &c, 1) >= 0;
+    close(fd);
+  }
+  return ok;
+}
+
 /* As uid (and gid uid, no supplementary groups), in a forked child: the
- * index of the first of paths that opens for reading (a dir: and lists),
- * or -1 when none does.  -2 when the child could not run. */
-static long first_readable_by(uid_t uid, char **paths, size_t n) {
+ * index of the first of paths it can read (or write), or -1 when none.
+ * -2 when the child could not run. */
+static long first_accessible_by(uid_t uid, char **paths, size_t n,
+                                bool for_write) {
   int fds[2];
   if (pipe(fds) < 0)
     return -2;
@@ -187,26 +235,9 @@ static long first_readable_by(uid_t uid, char **paths, size_t n) {
     if (setgroups(0, NULL) < 0 || setresgid(uid, uid, uid) < 0 ||
         setresuid(uid, uid, uid) < 0)
       _exit(2);
-    for (size_t i = 0; i < n && found < 0; i++) {
-      int fd = open(paths[i], O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-      if (fd < 0)
-        continue;
-      struct stat sb;
-      if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-        DIR *d = fdopendir(fd);
-        if (d && readdir(d))
-          found = (long)i;
-        if (d)
-          closedir(d);
-        else
-          close(fd);
-      } else {
-        char c;
-        if (read(fd, &c, 1) >= 0)
-          found = (long)i;
-        close(fd);
-      }
-    }
+    for (size_t i = 0; i < n && found < 0; i++)
+      if (can_access(paths[i], for_write))
+        found = (long)i;
     _exit(write(fds[1], &found, sizeof(found)) == sizeof(found) ? 0 : 2);
   }
   close(fds[1]);
@@ -222,41 +253,56 @@ static long first_readable_by(uid_t uid, char **paths, size_t n) {
 
 /* expect readable-by UID PATH: PATH opens for reading as UID (the control
  * that shows the other can fail).  expect unreadable-by UID PATH: neither
- * PATH nor anything below it (as root sees it) does. */
-static int readable_by(line_ctx *l, bool want, char *const *args) {
+ * PATH nor anything below it (as root sees it) does.  writable-by and
+ * unwritable-by the same for writing (nothing created or changed). */
+static int accessible_by(line_ctx *l, bool want, bool for_write,
+                         char *const *args) {
+  const char *what = for_write ? "write" : "read",
+             *name = for_write ? "writable" : "readable";
   char *end;
   unsigned long uid = strtoul(args[0], &end, 10);
   if (*end || end == args[0] || uid == 0)
-    return fail(l, "usage: expect %sreadable-by UID PATH (UID not 0)",
-                want ? "" : "un");
+    return fail(l, "usage: expect %s%s-by UID PATH (UID not 0)",
+                want ? "" : "un", name);
   const char *path = args[1];
   if (want) {
     char *one[] = {(char *)path};
-    long r = first_readable_by((uid_t)uid, one, 1);
-    return r == 0 ? 0 : fail(l, "uid %lu cannot read %s%s", uid, path,
+    long r = first_accessible_by((uid_t)uid, one, 1, for_write);
+    return r == 0 ? 0 : fail(l, "uid %lu cannot %s %s%s", uid, what, path,
                              r == -2 ? " (the check did not run)" : "");
   }
   if (nftw(path, collect, 16, FTW_PHYS) < 0) {
     walked_free();
     return fail(l, "cannot walk %s: %s", path, strerror(errno));
   }
-  long r = first_readable_by((uid_t)uid, walked, nwalked);
+  long r = first_accessible_by((uid_t)uid, walked, nwalked, for_write);
   int rc = r == -1 ? 0
            : r == -2 ? fail(l, "the check as uid %lu did not run", uid)
-                     : fail(l, "uid %lu can read %s", uid, walked[r]);
+                     : fail(l, "uid %lu can %s %s", uid, what, walked[r]);
   walked_free();
   return rc;
 }
 
 static int expect_readable_by(line_ctx *l, const char *id, char *const *args) {
   (void)id;
-  return readable_by(l, true, args);
+  return accessible_by(l, true, false, args);
 }
 
 static int expect_unreadable_by(line_ctx *l, const char *id,
                                 char *const *args) {
   (void)id;
-  return readable_by(l, false, args);
+  return accessible_by(l, false, false, args);
+}
+
+static int expect_writable_by(line_ctx *l, const char *id, char *const *args) {
+  (void)id;
+  return accessible_by(l, true, true, args);
+}
+
+static int expect_unwritable_by(line_ctx *l, const char *id,
+                                char *const *args) {
+  (void)id;
+  return accessible_by(l, false, true, args);
 }
 
 /* Nothing mounted on or below PATH in the harness's namespace. */
@@ -330,6 +376,8 @@ const sim_expectation sim_host_expectations[] = {
     {"tmpfs-size", 2, "PATH BYTES", expect_tmpfs_size},
     {"readable-by", 2, "UID PATH", expect_readable_by},
     {"unreadable-by", 2, "UID PATH", expect_unreadable_by},
+    {"writable-by", 2, "UID PATH", expect_writable_by},
+    {"unwritable-by", 2, "UID PATH", expect_unwritable_by},
     {NULL, 0, NULL, NULL},
 };
 

@@ -246,6 +246,18 @@ as_nobody sh -c 'while read -r p; do [ -r "$p" ] && echo "$p"; done; true' \
   <"$T/allpaths" >"$T/readable"
 expect_eq "uid 65534 reads nothing under the shared root or the state dir" \
   "" "$(cat "$T/readable")"
+# Inside, only the container's root can enter /.sharedpath (0700): its
+# other users reach a path at its target alone, with the host path's own
+# modes and those of the container's dirs above the target.
+as_ctr_user() { $RUNC exec --user 1000:1000 "$C1" "$@" </dev/null 2>/dev/null; }
+expect_eq "uid 1000 inside reads the path at its target (the control)" \
+  SECRET "$(as_ctr_user cat /mnt/secret/data)"
+expect_eq "the container's root reads it through /.sharedpath" SECRET \
+  "$(in_ctr "$C1" cat "/.sharedpath/$h/data")"
+if as_ctr_user cat "/.sharedpath/$h/data" >/dev/null; then
+  fail "uid 1000 inside reads the path through /.sharedpath"
+fi
+ok "uid 1000 inside cannot enter /.sharedpath"
 $SP remove-path "$C1" /mnt/secret
 
 # Bad input changes nothing.
