@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "bench.h"
+#include "statetext.h"
 
 /* ---- small helpers ---- */
 
@@ -174,8 +175,7 @@ static int add_container(sim *s, unsigned int i, unsigned int npaths,
 long bench_state_len(const sim *s, const char *id) {
   char p[PATH_MAX];
   snprintf(p, sizeof(p), "%s/%s.json", s->state, id);
-  struct stat sb;
-  return stat(p, &sb) < 0 ? -errno : (long)sb.st_size;
+  return sim_state_bytes(p);
 }
 
 int bench_check_content(const sim_ctr *c, const char *path,

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "consistent.h"
+#include "statetext.h"
 #include "steps.h"
 
 /* ---- fault and crash walks ---- */
@@ -26,20 +27,6 @@ typedef struct snapshot {
   sim_mounts host, ctr;
   char *state;
 } snapshot;
-
-static char *read_all(const char *path) {
-  FILE *f = fopen(path, "r");
-  if (!f)
-    return strdup("");
-  char *text = NULL;
-  size_t cap = 0;
-  if (getdelim(&text, &cap, '\0', f) < 0) {
-    free(text);
-    text = strdup("");
-  }
-  fclose(f);
-  return text;
-}
 
 static void snap(sim *s, const char *id, snapshot *sn) {
   sim_mounts_read(&sn->host);
@@ -50,8 +37,11 @@ static void snap(sim *s, const char *id, snapshot *sn) {
     snprintf(p, sizeof(p), "/proc/%d/mountinfo", c->pid);
     sim_mounts_read_file(&sn->ctr, p);
   }
+  /* The state the file holds (for a version-2 file, its newest intact
+   * slot: the bytes of the slot a failed save wrote and invalidated
+   * again are no state). */
   snprintf(p, sizeof(p), "%s/%s.json", s->state, id);
-  sn->state = read_all(p);
+  sn->state = sim_state_text(p);
 }
 
 static void snap_free(snapshot *sn) {

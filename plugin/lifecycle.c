@@ -41,8 +41,8 @@ int sp_create(sp_ctx *ctx, const char *id, const char *spec, char **out,
     return r;
   if (l.exists)
     sp_state_cache_give_back(ctx->state_cache, id, &l.st);
-  else if ((r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd, id,
-                                     &l.st, err)) < 0)
+  else if ((r = sp_state_save_cached(ctx->state_cache, &l.sf, id, &l.st,
+                                     err)) < 0)
     return r;
   sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: created %s", id, source);
   *out = TAKE_PTR(edited);
@@ -58,6 +58,7 @@ int sp_start(sp_ctx *ctx, const struct sharedpath_container *c,
   _cleanup_locked_ sp_locked l = SP_LOCKED_INIT;
   if ((r = sp_begin(ctx, c, &l, err)) < 0)
     return r;
+  sp_state_tmp_remove(ctx->state_dirfd, c->id);
   if ((r = sp_container_dirs_create(ctx, c->id, err)) < 0)
     return r;
   if (l.st.n == 0) {
@@ -80,8 +81,7 @@ int sp_start(sp_ctx *ctx, const struct sharedpath_container *c,
   /* The new namespace's mounts have new ids: record them for removes. */
   size_t applied = l.st.n;
   if (r == 0)
-    r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd, c->id, &l.st,
-                             err);
+    r = sp_state_save_cached(ctx->state_cache, &l.sf, c->id, &l.st, err);
   if (r < 0) {
     sp_host_rollback(ctx, c->id, l.st.paths, created, l.st.n, &unclean);
     return r;
@@ -235,8 +235,7 @@ int sp_add(sp_ctx *ctx, const struct sharedpath_container *c,
   for (size_t i = 0; i < n && r == 0; i++)
     r = sp_state_append(&l.st, &binds.paths[i], err);
   if (r == 0)
-    r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd, c->id,
-                             &l.st, err);
+    r = sp_state_save_cached(ctx->state_cache, &l.sf, c->id, &l.st, err);
   if (r == 0) {
     sp_locked_intent_clear(ctx, &l, c->id);
     sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: added %zu path(s)%s",
@@ -328,8 +327,7 @@ int sp_remove(sp_ctx *ctx, const struct sharedpath_container *c,
     r = sp_host_detach(ctx, c->id, gone.paths[i].hash, err);
   }
   if (r == 0)
-    r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd, c->id,
-                             &next, err);
+    r = sp_state_save_cached(ctx->state_cache, &l.sf, c->id, &next, err);
   if (r == 0) {
     sp_locked_intent_clear(ctx, &l, c->id);
     sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: removed %zu path(s)",
