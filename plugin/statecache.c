@@ -9,17 +9,20 @@
 
 /* What identifies the content of a version-2 state file without reading
  * it (statefile.h): its nonce and the seq of each slot, from the slots'
- * prefixes, and the inode and its size and times.  Every writer holds the
- * container's lock and writes a seq one above the state's, into the
- * other slot, or a new file: so another process's save shows as another
- * seq (or inode), and a hand edit as another size or time.  A file
- * deleted and created again starts at seq 1 with another nonce.  A
- * version-1 file is never cached (the next save replaces it). */
+ * prefixes, the slot found to hold the state, and the inode and its size.
+ * Every writer holds the container's lock and writes a seq one above the
+ * state's into the other slot, or a new file: so another process's save
+ * shows as another seq (or inode).  A file deleted and created again
+ * starts at seq 1 with another nonce.  A version-1 file is never cached
+ * (the next save replaces it); one written by hand over a version-2 file
+ * is no longer one (its head and size change).  The times are not
+ * compared: a save in place changes them, and the one edit they would
+ * add, a slot's text changed by hand keeping its prefix, is refused by
+ * its CRC at every read from disk anyway. */
 typedef struct file_id {
   dev_t dev;
   ino_t ino;
   off_t size;
-  struct timespec mtim, ctim;
   uint64_t nonce, seq[2];
   unsigned cur;
 } file_id;
@@ -54,8 +57,7 @@ static bool identify(const sp_state_file *f, file_id *fid) {
   if (f->fd < 0 || !f->slotted || !f->sb.st_ino)
     return false;
   *fid = (file_id){.dev = f->sb.st_dev, .ino = f->sb.st_ino,
-                   .size = f->sb.st_size, .mtim = f->sb.st_mtim,
-                   .ctim = f->sb.st_ctim, .nonce = f->nonce,
+                   .size = f->sb.st_size, .nonce = f->nonce,
                    .seq = {f->valid[0] ? f->seq[0] : 0,
                            f->valid[1] ? f->seq[1] : 0},
                    .cur = f->cur};
@@ -64,10 +66,7 @@ static bool identify(const sp_state_file *f, file_id *fid) {
 
 static bool same_file(const file_id *a, const file_id *b) {
   return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-         a->mtim.tv_sec == b->mtim.tv_sec &&
-         a->mtim.tv_nsec == b->mtim.tv_nsec &&
-         a->ctim.tv_sec == b->ctim.tv_sec &&
-         a->ctim.tv_nsec == b->ctim.tv_nsec && a->nonce == b->nonce &&
+         a->nonce == b->nonce &&
          a->seq[0] == b->seq[0] && a->seq[1] == b->seq[1] && a->cur == b->cur;
 }
 

@@ -6,8 +6,8 @@
  *
  * An entry is used only while the file holds the very state it was taken
  * from: the same nonce and slot seqs (another writer's save changes a
- * seq), the same inode, size, mtime and ctime (a hand edit).  Callers hold
- * the container's lock. */
+ * seq), the same inode and size (statecache.c).  Callers hold the
+ * container's lock. */
 #ifndef SP_STATECACHE_H
 #define SP_STATECACHE_H
 #include "statefile.h"

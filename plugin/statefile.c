@@ -330,8 +330,7 @@ static int write_slot(sp_state_file *f, const char *text, size_t len,
     invalidate(f, k);
     return sp_fail_errno(err, r, "cannot flush the state file");
   }
-  if (fstat(f->fd, &f->sb) < 0)
-    f->sb = (struct stat){0}; /* only for the cache: then not cached */
+  /* The inode and its size are what they were (f->sb): in place. */
   f->cur = k;
   f->valid[k] = true;
   f->seq[k] = x.seq;

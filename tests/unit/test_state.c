@@ -2,6 +2,7 @@
 /* State format: round trip, versioning, and every kind of corrupt input. */
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -383,6 +384,25 @@ static void test_intent(void) {
   CU_ASSERT_EQUAL(back.n, 1);
   CU_ASSERT_STRING_EQUAL(back.paths[0].ctr, "/mnt/x");
   sp_state_free(&back);
+  CU_ASSERT_EQUAL(sp_intent_clear(lock), 0);
+  /* A record a large batch left (tens of KiB) is not padded to by every
+   * later one: the file is cut to the small record once. */
+  sp_state many = {0};
+  char spec[128];
+  for (int i = 0; i < 100; i++) {
+    snprintf(spec, sizeof(spec), "/data/many/%d:/mnt/many/%d", i, i);
+    add(&many, spec);
+  }
+  CU_ASSERT_EQUAL_FATAL(sp_intent_write(lock, &size, "c1", &many, &e), 0);
+  CU_ASSERT(size > 8192);
+  CU_ASSERT_EQUAL(sp_intent_clear(lock), 0);
+  CU_ASSERT_EQUAL_FATAL(sp_intent_write(lock, &size, "c1", &one, &e), 0);
+  CU_ASSERT(size < 4096);
+  CU_ASSERT_EQUAL(intent_n(lock, &back, &exists, &size), 0);
+  CU_ASSERT(exists);
+  CU_ASSERT_EQUAL(back.n, 1);
+  sp_state_free(&back);
+  sp_state_free(&many);
   CU_ASSERT_EQUAL(sp_intent_clear(lock), 0);
   /* A body (here cut short: garbage) whose '{' never came: no intent. */
   CU_ASSERT_EQUAL(pwrite(lock, "#garbage", 8, 1), 8);
