@@ -76,7 +76,7 @@ static int ctr_apply(sp_ctx *ctx, const sp_target *t, const char *id,
  * just found it (no second stat); otherwise it is looked up. */
 static int ctr_change(sp_ctx *ctx, const sp_target *t, const char *id,
                       sp_bind *binds, const sp_ident *idents, size_t n,
-                      bool attach, bool *unclean, sp_error *err) {
+                      bool attach, bool *made, bool *unclean, sp_error *err) {
   _cleanup_free_ sp_ctr_op *ops = calloc(n ? n : 1, sizeof(*ops));
   if (!ops)
     return sp_fail(err, -ENOMEM, "out of memory");
@@ -94,21 +94,46 @@ static int ctr_change(sp_ctx *ctx, const sp_target *t, const char *id,
   if (r == 0)
     r = ctr_apply(ctx, t, id, binds, ops, n, unclean, err);
   /* Where each new mount is: the state records it for the remove. */
-  for (size_t i = 0; r == 0 && attach && i < n; i++)
+  for (size_t i = 0; r == 0 && attach && i < n; i++) {
     binds[i].mnt_id = ops[i].mnt_id;
+    if (made)
+      made[i] = ops[i].did;
+  }
   return r;
 }
 
 int sp_ctr_attach(sp_ctx *ctx, const sp_target *t, const char *id,
                   sp_bind *binds, const sp_ident *idents, size_t n,
                   bool *unclean, sp_error *err) {
-  return ctr_change(ctx, t, id, binds, idents, n, true, unclean, err);
+  return ctr_change(ctx, t, id, binds, idents, n, true, NULL, unclean, err);
+}
+
+int sp_ctr_attach_made(sp_ctx *ctx, const sp_target *t, const char *id,
+                       sp_bind *binds, const sp_ident *idents, size_t n,
+                       bool *made, bool *unclean, sp_error *err) {
+  return ctr_change(ctx, t, id, binds, idents, n, true, made, unclean, err);
 }
 
 int sp_ctr_detach(sp_ctx *ctx, const sp_target *t, const char *id,
                   sp_bind *binds, size_t n, bool *unclean,
                   sp_error *err) {
-  return ctr_change(ctx, t, id, binds, NULL, n, false, unclean, err);
+  return ctr_change(ctx, t, id, binds, NULL, n, false, NULL, unclean, err);
+}
+
+void sp_ctr_undo_made(sp_ctx *ctx, const sp_target *t, const char *id,
+                      const sp_bind *binds, const bool *made, size_t n,
+                      bool *unclean) {
+  _cleanup_free_ sp_bind *undo = calloc(n ? n : 1, sizeof(*undo));
+  size_t k = 0;
+  for (size_t i = 0; undo && i < n; i++)
+    if (made[i])
+      undo[k++] = binds[i]; /* shallow: binds owns the strings */
+  sp_error e = {0};
+  if (!undo || (k && sp_ctr_detach(ctx, t, id, undo, k, unclean, &e) < 0)) {
+    sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", id,
+           undo ? e.msg : "out of memory");
+    *unclean = true;
+  }
 }
 
 /* Make sure every bind in binds has its host side; record what we made

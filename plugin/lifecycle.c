@@ -65,29 +65,44 @@ int sp_start(sp_ctx *ctx, const struct sharedpath_container *c,
     sp_state_cache_give_back(ctx->state_cache, c->id, &l.st);
     return 0;
   }
-  _cleanup_free_ bool *created = calloc(l.st.n, sizeof(bool));
-  _cleanup_free_ sp_ident *idents = calloc(l.st.n, sizeof(sp_ident));
-  if (!created || !idents)
+  size_t n = l.st.n;
+  _cleanup_free_ bool *created = calloc(n, sizeof(bool));
+  _cleanup_free_ bool *made = calloc(n, sizeof(bool));
+  _cleanup_free_ sp_ident *idents = calloc(n, sizeof(sp_ident));
+  _cleanup_free_ uint64_t *ids = calloc(n, sizeof(uint64_t));
+  if (!created || !made || !idents || !ids)
     return sp_fail(err, -ENOMEM, "out of memory");
   bool unclean = false;
-  if ((r = sp_host_attach_all(ctx, c->id, l.st.paths, l.st.n, created, idents,
+  if ((r = sp_host_attach_all(ctx, c->id, l.st.paths, n, created, idents,
                               &unclean, err)) < 0)
     return r;
+  for (size_t i = 0; i < n; i++)
+    ids[i] = l.st.paths[i].mnt_id;
   _cleanup_target_ sp_target t = SP_TARGET_INIT;
   r = sp_target_open(c, &t, err);
+  bool attached = false;
   if (r == 0)
-    r = sp_ctr_attach(ctx, &t, c->id, l.st.paths, idents, l.st.n, &unclean,
-                      err);
-  /* The new namespace's mounts have new ids: record them for removes. */
-  size_t applied = l.st.n;
-  if (r == 0)
+    attached = (r = sp_ctr_attach_made(ctx, &t, c->id, l.st.paths, idents, n,
+                                       made, &unclean, err)) == 0;
+  /* The new namespace's mounts have new ids: record them for removes (an
+   * on_start repeated on a running container finds them all in place and
+   * has nothing to save). */
+  bool moved = false;
+  for (size_t i = 0; r == 0 && i < n; i++)
+    moved |= l.st.paths[i].mnt_id != ids[i];
+  if (r == 0 && moved)
     r = sp_state_save_cached(ctx->state_cache, &l.sf, c->id, &l.st, err);
   if (r < 0) {
-    sp_host_rollback(ctx, c->id, l.st.paths, created, l.st.n, &unclean);
+    /* All or nothing: what this call mounted in the container goes too. */
+    if (attached)
+      sp_ctr_undo_made(ctx, &t, c->id, l.st.paths, made, n, &unclean);
+    sp_host_rollback(ctx, c->id, l.st.paths, created, n, &unclean);
     return r;
   }
+  if (!moved)
+    sp_state_cache_give_back(ctx->state_cache, c->id, &l.st);
   sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: re-applied %zu path(s)",
-         c->id, applied);
+         c->id, n);
   return 0;
 }
 
