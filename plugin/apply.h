@@ -16,6 +16,11 @@
 int sp_host_attach_all(sp_ctx *ctx, const char *id, const sp_bind *binds,
                        size_t n, bool *created, sp_ident *idents,
                        bool *unclean, sp_error *err) SP_HIDDEN;
+/* The same for binds a previous call attached (on_start): a bind whose
+ * host side is intact is only checked, cheaply; created[i] false. */
+int sp_host_reattach_all(sp_ctx *ctx, const char *id, const sp_bind *binds,
+                         size_t n, bool *created, sp_ident *idents,
+                         bool *unclean, sp_error *err) SP_HIDDEN;
 /* Undo the host binds created[] marks, last first. */
 void sp_host_rollback(sp_ctx *ctx, const char *id, const sp_bind *binds,
                       const bool *created, size_t n,

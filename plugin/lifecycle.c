@@ -73,8 +73,8 @@ int sp_start(sp_ctx *ctx, const struct sharedpath_container *c,
   if (!created || !made || !idents || !ids)
     return sp_fail(err, -ENOMEM, "out of memory");
   bool unclean = false;
-  if ((r = sp_host_attach_all(ctx, c->id, l.st.paths, n, created, idents,
-                              &unclean, err)) < 0)
+  if ((r = sp_host_reattach_all(ctx, c->id, l.st.paths, n, created, idents,
+                                &unclean, err)) < 0)
     return r;
   for (size_t i = 0; i < n; i++)
     ids[i] = l.st.paths[i].mnt_id;
