@@ -10,7 +10,9 @@
 # created here and removed at the end.  Never touches the machine's
 # /.sharedpath or /var/lib/sharedpath.  Container ids start with b13-.
 # Rounds are interleaved (with, without, with, ...) so drift hits both.
-# Prints medians in ms; no timing is asserted anywhere.
+# Prints medians in ms; no timing is asserted anywhere.  SP_BENCH_SERIES=1
+# also prints every round's add/remove times (us) and the host's mount
+# count under the shared root at the end (a leak would show in both).
 set -eu
 
 if [ "${SP_BENCH_IN_NS:-}" != 1 ]; then
@@ -120,6 +122,10 @@ for r in $(seq 0 "$ROUNDS"); do
     echo $((t3 - t2)) >>"$T/addN"; echo $((t4 - t3)) >>"$T/rmN"
   fi
 done
+if [ -n "${SP_BENCH_SERIES:-}" ]; then
+  for k in add1 addN rm1 rmN; do echo "$k: $(tr '\n' ' ' <"$T/$k")"; done
+  echo "host mounts under the shared root: $(grep -c " $T/root/" /proc/self/mountinfo)"
+fi
 $RUNC delete -f "$ADD" >/dev/null
 
 fs=$(findmnt -no FSTYPE --target "$DISK")
