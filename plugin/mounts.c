@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include <dirent.h>
 #include <fcntl.h>
+#include <libmount.h>
 #include <linux/magic.h>
 #include <string.h>
 #include <sys/file.h>
@@ -177,67 +178,54 @@ int sp_container_dirs_create(const sp_ctx *ctx, const char *id,
   return 0;
 }
 
-/* The mount point of a /proc/self/mountinfo line (its fifth field),
- * unescaped in place (the kernel writes ' ', '\t', '\n' and '\\' as
- * \ooo): NULL if the line has no such field. */
-static char *mount_point(char *line) {
-  char *p = line;
-  for (int field = 1; field < 5; field++) {
-    p = strchr(p, ' ');
-    if (!p)
-      return NULL;
-    p++;
-  }
-  char *end = strchr(p, ' ');
-  if (end)
-    *end = '\0';
-  char *o = p;
-  for (char *i = p; *i; i++) {
-    if (i[0] == '\\' && i[1] >= '0' && i[1] <= '3' && i[2] >= '0' &&
-        i[2] <= '7' && i[3] >= '0' && i[3] <= '7') {
-      *o++ = (char)((i[1] - '0') << 6 | (i[2] - '0') << 3 | (i[3] - '0'));
-      i += 3;
-    } else {
-      *o++ = *i;
-    }
-  }
-  *o = '\0';
-  return p;
-}
-
-/* Unmount every mount at or below prefix, deepest first: read from the
- * mount table (the delete's fallback where statx cannot tell a mount
- * root, and when something is left mounted below a plain dir; clear_dir).
- * Parsed here rather than with libmount: the plugin then loads no
- * libmount, libblkid, libselinux and libpcre2, which every `sharedpath`
- * command (a new process) paid for at dlopen. */
+/* Unmount every mount at or below prefix, deepest first (libmount reads the
+ * mount table: the delete's fallback where statx cannot tell a mount root,
+ * and when something is left mounted below a plain dir; clear_dir). */
 static int umount_below(const char *prefix, sp_error *err) {
-  _cleanup_close_ int fd = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return sp_fail_errno(err, -errno, "cannot open /proc/self/mountinfo");
-  _cleanup_free_ char *text = NULL;
-  size_t len = 0;
-  int r = sp_read_all(fd, -1, 64u << 20, "/proc/self/mountinfo", &text, &len,
-                      err);
-  if (r < 0)
-    return r;
-  /* Later lines are mounts made later: from the end, children come
-   * before the mounts they sit on. */
-  for (size_t end = len; end > 0 && r == 0;) {
-    size_t start = end;
-    while (start > 0 && text[start - 1] != '\n')
-      start--;
-    char *line = text + start;
-    if (end < len)
-      text[end] = '\0'; /* the '\n' ending this line */
-    size_t next = start > 0 ? start - 1 : 0;
-    char *t = mount_point(line);
-    if (t && sp_path_within(t, prefix) &&
-        SP_SYS(SP_F_UMOUNT, umount2(t, UMOUNT_NOFOLLOW | MNT_DETACH)) < 0 &&
-        errno != EINVAL && errno != ENOENT)
-      r = sp_fail_errno(err, -errno, "cannot unmount %s", t);
-    end = next;
+  struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+  if (!tb)
+    return sp_fail(err, -EIO, "cannot read /proc/self/mountinfo");
+  size_t cap = 16, n = 0;
+  char **targets = malloc(cap * sizeof(*targets));
+  int r = 0;
+  struct libmnt_iter *it = mnt_new_iter(MNT_ITER_BACKWARD);
+  struct libmnt_fs *fs;
+  if (!targets || !it) {
+    r = sp_fail(err, -ENOMEM, "out of memory");
+    goto out;
   }
+  /* Backward order visits children before the mounts they sit on. */
+  while (mnt_table_next_fs(tb, it, &fs) == 0) {
+    const char *t = mnt_fs_get_target(fs);
+    if (!t || !sp_path_within(t, prefix))
+      continue;
+    if (n == cap) {
+      char **p = realloc(targets, 2 * cap * sizeof(*p));
+      if (!p) {
+        r = sp_fail(err, -ENOMEM, "out of memory");
+        goto out;
+      }
+      targets = p;
+      cap *= 2;
+    }
+    if (!(targets[n] = strdup(t))) {
+      r = sp_fail(err, -ENOMEM, "out of memory");
+      goto out;
+    }
+    n++;
+  }
+  for (size_t i = 0; i < n && r == 0; i++)
+    if (SP_SYS(SP_F_UMOUNT, umount2(targets[i],
+                                    UMOUNT_NOFOLLOW | MNT_DETACH)) < 0 &&
+        errno != EINVAL &&
+        errno != ENOENT)
+      r = sp_fail_errno(err, -errno, "cannot unmount %s", targets[i]);
+out:
+  for (size_t i = 0; i < n; i++)
+    free(targets[i]);
+  free(targets);
+  mnt_free_iter(it);
+  mnt_unref_table(tb);
   return r;
 }
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <libmount.h>
 #include <string.h>
 
 #include "rules.h"
@@ -74,15 +75,15 @@ int sp_opts_parse(const char *s, sp_opts *out, sp_error *err) {
   if (s && *s) {
     if (s[0] == ',' || s[strlen(s) - 1] == ',' || strstr(s, ",,"))
       return sp_fail(err, -EINVAL, "options '%s' contain an empty option", s);
-    /* Comma-separated names, no values: split here (no empty one is
-     * left, checked above). */
-    for (const char *name = s; *name;) {
-      const char *comma = strchr(name, ',');
-      size_t len = comma ? (size_t)(comma - name) : strlen(name);
-      const char *eq = memchr(name, '=', len);
-      size_t namesz = eq ? (size_t)(eq - name) : len;
-      const char *next = comma ? comma + 1 : name + len;
-      if (eq)
+    char *optstr = (char *)s; /* libmount only reads through it */
+    char *name;
+    size_t namesz;
+    char *value;
+    size_t valsz;
+    int r;
+    while ((r = mnt_optstr_next_option(&optstr, &name, &namesz, &value,
+                                       &valsz)) == 0) {
+      if (value)
         return sp_fail(err, -EINVAL, "option '%.*s' takes no value",
                        (int)namesz, name);
       if ((namesz == 2 && !strncmp(name, "ro", 2)) ||
@@ -92,7 +93,6 @@ int sp_opts_parse(const char *s, sp_opts *out, sp_error *err) {
                          "options '%s' give ro/rw more than once", s);
         have_rw = true;
         o.ro = name[1] == 'o';
-        name = next;
         continue;
       }
       bool *flag = flag_option(&o, name, namesz);
@@ -101,7 +101,6 @@ int sp_opts_parse(const char *s, sp_opts *out, sp_error *err) {
           return sp_fail(err, -EINVAL, "options '%s' give %.*s more than "
                          "once", s, (int)namesz, name);
         *flag = true;
-        name = next;
         continue;
       }
       size_t i;
@@ -119,8 +118,9 @@ int sp_opts_parse(const char *s, sp_opts *out, sp_error *err) {
                        "options '%s' give more than one propagation", s);
       have_prop = true;
       o.propagation = (sp_propagation)i;
-      name = next;
     }
+    if (r < 0)
+      return sp_fail(err, -EINVAL, "cannot parse options '%s'", s);
   }
   *out = o;
   return 0;
