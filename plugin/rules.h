@@ -74,7 +74,7 @@ int sp_host_path_check(const char *resolved, const char *shared_root,
                        const char *state_dir, bool allow_sensitive,
                        sp_error *err) SP_HIDDEN;
 
-/* Lowercase hex SHA-256 of s (hash.c; never fails). */
+/* Lowercase hex SHA-256 of s (OpenSSL EVP). */
 int sp_hash_hex(const char *s, char out[SP_HASH_HEX_LEN + 1],
                 sp_error *err) SP_HIDDEN;
 
