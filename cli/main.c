@@ -410,7 +410,9 @@ static int cmd_hook(app *ap, char *where, size_t wsz, sp_error *e) {
   }
   if ((r = spc_id_validate(id, e)) < 0)
     goto out;
-  if ((r = load(ap, e)) < 0)
+  /* createRuntime and prestart only record the process: no plugin to
+   * load, which is most of what a hook costs the container's start. */
+  if ((start || !strcmp(stage, "poststop")) && (r = load(ap, e)) < 0)
     goto out;
   if (!strcmp(stage, "poststop"))
     r = hook_stopped(ap, id, &st, a->persist || st.persist, e);

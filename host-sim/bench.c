@@ -19,6 +19,42 @@ static void print_hand(const point *pt, const char *key, double v) {
     printf("\"%s\":null,", key);
 }
 
+/* (batch - single) / (n - 1): what each path beyond the first costs. */
+static double per_extra(double batch, double single, unsigned int n) {
+  return n > 1 ? (batch - single) / (n - 1) : 0;
+}
+
+static void print_batch_json(const point *pt) {
+  printf(",\"state_fs\":\"%s\",\"state_on_disk\":%s", pt->state_fs,
+         pt->state_on_disk ? "true" : "false");
+  if (!pt->batch) {
+    printf(",\"batch\":0");
+    return;
+  }
+  printf(",\"batch\":%u,\"batch_rounds\":%u,"
+         "\"batch_add_median_us\":%.1f,\"batch_add_p99_us\":%.1f,"
+         "\"batch_start_median_us\":%.1f,\"batch_start_p99_us\":%.1f,"
+         "\"batch_remove_median_us\":%.1f,\"batch_remove_p99_us\":%.1f,"
+         "\"floor_batch_add_median_us\":%.1f,"
+         "\"floor_batch_start_median_us\":%.1f,"
+         "\"floor_batch_remove_median_us\":%.1f,"
+         "\"batch_add_ratio_vs_floor\":%.3f,"
+         "\"batch_start_ratio_vs_floor\":%.3f,"
+         "\"batch_remove_ratio_vs_floor\":%.3f,"
+         "\"batch_add_per_extra_path_us\":%.1f,"
+         "\"batch_remove_per_extra_path_us\":%.1f,"
+         "\"floor_batch_add_per_extra_path_us\":%.1f",
+         pt->batch, pt->batch_rounds, pt->badd.median, pt->badd.p99,
+         pt->bstart.median, pt->bstart.p99, pt->brm.median, pt->brm.p99,
+         pt->floor_badd.median, pt->floor_bstart.median,
+         pt->floor_brm.median, ratio(pt->badd.median, pt->floor_badd.median),
+         ratio(pt->bstart.median, pt->floor_bstart.median),
+         ratio(pt->brm.median, pt->floor_brm.median),
+         per_extra(pt->badd.median, pt->add.median, pt->batch),
+         per_extra(pt->brm.median, pt->rm.median, pt->batch),
+         per_extra(pt->floor_badd.median, pt->floor_add.median, pt->batch));
+}
+
 static void print_point_json(const point *pt) {
   printf("{\"containers\":%u,\"paths\":%u,\"rounds\":%u,"
          "\"add_median_us\":%.1f,\"add_p99_us\":%.1f,"
@@ -43,9 +79,11 @@ static void print_point_json(const point *pt) {
   printf("\"mounts_per_path\":%ld,\"mounts_per_path_host\":%ld,"
          "\"mounts_per_path_container\":%ld,"
          "\"mounts_per_path_other_containers\":%ld,"
-         "\"leftover_mounts\":%ld,\"setup_s\":%.2f}",
+         "\"leftover_mounts\":%ld,\"setup_s\":%.2f",
          pt->mounts_host + pt->mounts_ctr + pt->mounts_other, pt->mounts_host,
          pt->mounts_ctr, pt->mounts_other, pt->leftover, pt->setup_s);
+  print_batch_json(pt);
+  putchar('}');
 }
 
 static void print_header(void) {
@@ -70,13 +108,27 @@ static void print_point_text(const point *pt) {
          ratio(pt->add.median, pt->floor_add.median),
          ratio(pt->rm.median, pt->floor_rm.median), hand, speed,
          pt->mounts_host + pt->mounts_ctr + pt->mounts_other);
+  if (pt->state_on_disk)
+    printf("%18s state on %s\n", "", pt->state_fs);
+  if (pt->batch)
+    printf("%18s batch of %u: add %.1f (floor %.1f, %.2f; +%.1f/path), "
+           "start %.1f (floor %.1f, %.2f), remove %.1f (floor %.1f, %.2f)\n",
+           "", pt->batch, pt->badd.median, pt->floor_badd.median,
+           ratio(pt->badd.median, pt->floor_badd.median),
+           per_extra(pt->badd.median, pt->add.median, pt->batch),
+           pt->bstart.median, pt->floor_bstart.median,
+           ratio(pt->bstart.median, pt->floor_bstart.median),
+           pt->brm.median, pt->floor_brm.median,
+           ratio(pt->brm.median, pt->floor_brm.median));
   fflush(stdout);
 }
 
 static void usage(FILE *f) {
   fprintf(f,
 "Usage: sharedpath-sim [--plugin PATH] bench [--containers N] [--paths M]\n"
-"                      [--rounds R] [--by-hand-rounds H] [--json] [--sweep]\n"
+"                      [--rounds R] [--by-hand-rounds H] [--batch B]\n"
+"                      [--batch-rounds R] [--state-dir DIR] [--json]\n"
+"                      [--sweep]\n"
 "\n"
 "Starts N containers with M paths each through the plugin, then times\n"
 "adding and removing one more path (R rounds, after a warm-up), interleaved\n"
@@ -88,8 +140,17 @@ static void usage(FILE *f) {
 "  --paths M           paths each container already has (default 1)\n"
 "  --rounds R          measured add+remove rounds (default 400)\n"
 "  --by-hand-rounds H  by-hand rounds, 0 to skip (default 15)\n"
+"  --batch B           also one add call of B paths, on_start of the\n"
+"                      container holding them and its M, one remove of the\n"
+"                      B, each against a floor with one child and one\n"
+"                      durable write per call (M + B <= the path limit)\n"
+"  --batch-rounds R    measured rounds of the batch part (default 30)\n"
+"  --state-dir DIR     the plugin's (and the floor's) state in a temp dir\n"
+"                      created in DIR and removed after (a real disk)\n"
 "  --sweep             1, 50, 200 containers x 1, 20 paths, and scale_ratio\n"
-"                      = cost at 200x20 / cost at 1x1\n"
+"                      = cost at 200x20 / cost at 1x1; then batches of 128\n"
+"                      (1 x 0) and 100 (50 x 20); with --state-dir, 50 x 20\n"
+"                      and the batch of 128 again with the state there\n"
 "  --json              one JSON object on stdout\n");
 }
 
@@ -99,6 +160,9 @@ static int parse(int argc, char **argv, bench_opts *o) {
       {"paths", required_argument, NULL, 'p'},
       {"rounds", required_argument, NULL, 'r'},
       {"by-hand-rounds", required_argument, NULL, 'H'},
+      {"batch", required_argument, NULL, 'b'},
+      {"batch-rounds", required_argument, NULL, 'B'},
+      {"state-dir", required_argument, NULL, 'S'},
       {"json", no_argument, NULL, 'j'},
       {"sweep", no_argument, NULL, 's'},
       {"help", no_argument, NULL, 'h'},
@@ -108,6 +172,10 @@ static int parse(int argc, char **argv, bench_opts *o) {
   optind = 1;
   while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     char *end = NULL;
+    if (ch == 'S') {
+      o->state_dir = optarg;
+      continue;
+    }
     unsigned long v = optarg ? strtoul(optarg, &end, 10) : 0;
     if (optarg && (*end || v > 100000)) {
       fprintf(stderr, "sharedpath-sim bench: bad number '%s'\n", optarg);
@@ -118,6 +186,8 @@ static int parse(int argc, char **argv, bench_opts *o) {
     case 'p': o->paths = (unsigned int)v; break;
     case 'r': o->rounds = (unsigned int)v; break;
     case 'H': o->hand_rounds = (unsigned int)v; break;
+    case 'b': o->batch = (unsigned int)v; break;
+    case 'B': o->batch_rounds = (unsigned int)v; break;
     case 'j': o->json = true; break;
     case 's': o->sweep = true; break;
     case 'h': usage(stdout); return 1;
@@ -128,41 +198,65 @@ static int parse(int argc, char **argv, bench_opts *o) {
     fprintf(stderr, "sharedpath-sim bench: unexpected '%s'\n", argv[optind]);
     return 2;
   }
-  if (o->containers < 1 || o->rounds < 1) {
-    fprintf(stderr, "sharedpath-sim bench: --containers and --rounds must "
-            "be at least 1\n");
+  if (o->containers < 1 || o->rounds < 1 || o->batch_rounds < 1) {
+    fprintf(stderr, "sharedpath-sim bench: --containers, --rounds and "
+            "--batch-rounds must be at least 1\n");
     return 2;
   }
   return 0;
 }
 
+/* The sweep: the six classic points (tmpfs), then batches, then (with
+ * --state-dir) the same on a disk. */
+typedef struct point_spec {
+  unsigned int containers, paths, batch;
+  bool disk;
+} point_spec;
+
+static const point_spec sweep[] = {
+    {1, 1, 0, false},   {1, 20, 0, false},   {50, 1, 0, false},
+    {50, 20, 0, false}, {200, 1, 0, false},  {200, 20, 0, false},
+    {1, 0, 128, false}, {50, 20, 100, false},
+    {50, 20, 0, true},  {1, 0, 128, true},
+};
+enum { CLASSIC = 6 }; /* scale_ratio: sweep[CLASSIC - 1] vs sweep[0] */
+#define NSWEEP (sizeof(sweep) / sizeof(sweep[0]))
+
 int sim_bench_main(sim *s, int argc, char **argv) {
   bench_opts o = {.containers = 1, .paths = 1, .rounds = 400,
-                  .hand_rounds = 15, .warmup = 20, .quiet = s->quiet};
+                  .hand_rounds = 15, .warmup = 20, .batch_rounds = 30,
+                  .quiet = s->quiet};
   int rc = parse(argc, argv, &o);
   if (rc)
     return rc == 1 ? 0 : rc;
-  static const unsigned int sweep[][2] = {{1, 1},  {1, 20},  {50, 1},
-                                          {50, 20}, {200, 1}, {200, 20}};
-  size_t np = o.sweep ? sizeof(sweep) / sizeof(sweep[0]) : 1;
-  point pts[sizeof(sweep) / sizeof(sweep[0])];
+  point_spec one = {o.containers, o.paths, o.batch, o.state_dir != NULL};
+  size_t np = 1;
+  if (o.sweep)
+    for (np = 0; np < NSWEEP && (!sweep[np].disk || o.state_dir); np++)
+      ;
+  point pts[NSWEEP];
   char msg[1024] = "";
   if (!o.json)
     print_header();
   for (size_t i = 0; i < np; i++) {
-    unsigned int nc = o.sweep ? sweep[i][0] : o.containers;
-    unsigned int npaths = o.sweep ? sweep[i][1] : o.paths;
-    int r = bench_run_point(s, &o, nc, npaths, &pts[i], msg, sizeof(msg));
+    const point_spec *ps = o.sweep ? &sweep[i] : &one;
+    bench_opts po = o;
+    po.batch = ps->batch;
+    po.state_dir = ps->disk ? o.state_dir : NULL;
+    int r = bench_run_point(s, &po, ps->containers, ps->paths, &pts[i], msg,
+                            sizeof(msg));
     sim_teardown(s);
     if (r < 0) {
-      fprintf(stderr, "sharedpath-sim bench: %u containers x %u paths: %s\n",
-              nc, npaths, msg);
+      fprintf(stderr, "sharedpath-sim bench: %u containers x %u paths%s: "
+              "%s\n", ps->containers, ps->paths, ps->batch ? ", batch" : "",
+              msg);
       return 1;
     }
     if (!o.json)
       print_point_text(&pts[i]);
   }
-  const point *a = &pts[0], *z = &pts[np - 1];
+  size_t nclassic = o.sweep ? CLASSIC : 1;
+  const point *a = &pts[0], *z = &pts[nclassic - 1];
   bool flat_mounts = true;
   for (size_t i = 1; i < np; i++)
     flat_mounts &= pts[i].mounts_host + pts[i].mounts_ctr +

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -16,96 +17,135 @@ extern char **environ;
 
 /* ---- the floor: the same kernel work, plain code ---- */
 
+/* What the child does in the container: for each of n (src, target), a
+ * clone of the master bind's copy there (src), made a slave, moved onto
+ * target; or, unmounting, target detached. */
 typedef struct floor_child {
   int pidfd;
-  const char *src, *target;
+  bool mount;
+  const floor_path *paths, *extra;
+  size_t n, nextra;
   int err;
 } floor_child;
 
-/* In the container: a clone of the master bind's copy there (src), made
- * a slave, moved onto target; or target unmounted (src NULL). */
+static int child_mount(const floor_path *p) {
+  int tree = open_tree(AT_FDCWD, p->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  struct mount_attr slave = {.propagation = MS_SLAVE};
+  int r = tree < 0 ||
+                  mount_setattr(tree, "", AT_EMPTY_PATH, &slave,
+                                sizeof(slave)) < 0 ||
+                  move_mount(tree, "", AT_FDCWD, p->target,
+                             MOVE_MOUNT_F_EMPTY_PATH) < 0
+              ? -errno : 0;
+  if (tree >= 0)
+    close(tree);
+  return r;
+}
+
 static int floor_child_main(void *arg) {
   floor_child *a = arg;
   if (setns(a->pidfd, CLONE_NEWNS) < 0) {
     a->err = -errno;
     _exit(0);
   }
-  if (!a->src) {
-    a->err = umount2(a->target, MNT_DETACH) < 0 ? -errno : 0;
-    _exit(0);
-  }
-  int tree = open_tree(AT_FDCWD, a->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-  struct mount_attr slave = {.propagation = MS_SLAVE};
-  if (tree < 0 ||
-      mount_setattr(tree, "", AT_EMPTY_PATH, &slave, sizeof(slave)) < 0 ||
-      move_mount(tree, "", AT_FDCWD, a->target, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-    a->err = -errno;
-  if (tree >= 0)
-    close(tree);
+  for (size_t i = 0; i < a->n && !a->err; i++)
+    a->err = a->mount ? child_mount(&a->paths[i])
+             : umount2(a->paths[i].target, MNT_DETACH) < 0 ? -errno : 0;
+  for (size_t i = 0; i < a->nextra && !a->err; i++)
+    a->err = child_mount(&a->extra[i]);
   _exit(0);
 }
 
 /* Enter the container in a CLONE_VM|CLONE_VFORK child sharing the fd table
  * (CLONE_FILES) and sending no exit signal, exactly as the plugin does: the
  * cheapest way plain code has, so the floor is not flattered by a costlier
- * clone; then bind src onto target (src given) or unmount target. */
-static int floor_in_container(const sim_ctr *c, const char *src,
-                              const char *target) {
+ * clone; one child for every path of the call. */
+static int floor_in_container(floor_child *a) {
   static char stack[64 * 1024] __attribute__((aligned(16)));
-  floor_child a = {.pidfd = c->pidfd, .src = src, .target = target};
   pid_t pid = clone(floor_child_main, stack + sizeof(stack),
-                    CLONE_VM | CLONE_VFORK | CLONE_FILES, &a);
+                    CLONE_VM | CLONE_VFORK | CLONE_FILES, a);
   if (pid < 0)
     return -errno;
   while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
     ;
-  return a.err;
+  return a->err;
+}
+
+int floor_state_open(int dirfd, size_t max_len) {
+  int fd = openat(dirfd, "floor.state", O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+                  0600);
+  if (fd < 0)
+    return -errno;
+  char *zero = calloc(1, max_len ? max_len : 1);
+  int r = !zero ? -ENOMEM
+          : write(fd, zero, max_len) != (ssize_t)max_len || fsync(fd) < 0 ||
+                  fsync(dirfd) < 0
+              ? -errno : 0;
+  free(zero);
+  if (r < 0) {
+    close(fd);
+    return r;
+  }
+  return fd;
 }
 
 static int floor_state_write(floor_ctx *f) {
-  _cleanup_close_ int fd = openat(f->state_dirfd, "floor.json.tmp",
-                                  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                                  0600);
-  if (fd < 0)
-    return -errno;
-  if (write(fd, f->state_text, f->state_len) != (ssize_t)f->state_len ||
-      fsync(fd) < 0)
-    return -errno;
-  if (renameat(f->state_dirfd, "floor.json.tmp", f->state_dirfd,
-               "floor.json") < 0 || fsync(f->state_dirfd) < 0)
+  if (pwrite(f->state_fd, f->state_text, f->state_len, 0) !=
+          (ssize_t)f->state_len ||
+      fdatasync(f->state_fd) < 0)
     return -errno;
   return 0;
 }
 
-/* host -> mid (private), mid -> master (propagates into the container),
- * inside the container a clone of its copy there with its propagation set
- * moved onto the target, one fsync'd atomic state write. */
+void floor_batch_name(char out[65], unsigned int k) {
+  snprintf(out, 65, "fb%058x%04x", 0u, k & 0xffffu);
+}
+
+/* Per path: host -> mid (private), mid -> master (propagates into the
+ * container); then one child: inside the container a clone of each copy
+ * there with its propagation set, moved onto its target; one durable
+ * write. */
 int floor_add(floor_ctx *f) {
-  _cleanup_close_ int hostfd = open(f->host, O_PATH | O_CLOEXEC);
-  if (hostfd < 0 || mkdir(f->mid, 0700) < 0 || mkdir(f->m, 0700) < 0)
-    return -errno;
-  _cleanup_close_ int tree = open_tree(hostfd, "", OPEN_TREE_CLONE |
-                                       OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-  struct mount_attr priv = {.propagation = MS_PRIVATE};
-  if (tree < 0 || mount_setattr(tree, "", AT_EMPTY_PATH, &priv,
-                                sizeof(priv)) < 0 ||
-      move_mount(tree, "", AT_FDCWD, f->mid, MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
-      mount(f->mid, f->m, NULL, MS_BIND, NULL) < 0)
-    return -errno;
-  int r = floor_in_container(f->c, SHAREDPATH_CONTAINER_DIR "/" FLOOR_NAME,
-                             "/floor");
+  for (size_t i = 0; i < f->n; i++) {
+    const floor_path *p = &f->paths[i];
+    _cleanup_close_ int hostfd = open(p->host, O_PATH | O_CLOEXEC);
+    if (hostfd < 0 || mkdir(p->mid, 0700) < 0 || mkdir(p->m, 0700) < 0)
+      return -errno;
+    _cleanup_close_ int tree = open_tree(hostfd, "", OPEN_TREE_CLONE |
+                                         OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+    struct mount_attr priv = {.propagation = MS_PRIVATE};
+    if (tree < 0 || mount_setattr(tree, "", AT_EMPTY_PATH, &priv,
+                                  sizeof(priv)) < 0 ||
+        move_mount(tree, "", AT_FDCWD, p->mid, MOVE_MOUNT_F_EMPTY_PATH) < 0 ||
+        mount(p->mid, p->m, NULL, MS_BIND, NULL) < 0)
+      return -errno;
+  }
+  floor_child a = {.pidfd = f->c->pidfd, .mount = true, .paths = f->paths,
+                   .n = f->n};
+  int r = floor_in_container(&a);
   return r < 0 ? r : floor_state_write(f);
 }
 
 int floor_remove(floor_ctx *f) {
-  int r = floor_in_container(f->c, NULL, "/floor");
+  floor_child a = {.pidfd = f->c->pidfd, .paths = f->paths, .n = f->n};
+  int r = floor_in_container(&a);
   if (r < 0)
     return r;
-  if (umount2(f->m, UMOUNT_NOFOLLOW) < 0 ||
-      umount2(f->mid, UMOUNT_NOFOLLOW) < 0 || rmdir(f->m) < 0 ||
-      rmdir(f->mid) < 0)
-    return -errno;
+  for (size_t i = 0; i < f->n; i++) {
+    const floor_path *p = &f->paths[i];
+    if (umount2(p->m, UMOUNT_NOFOLLOW) < 0 ||
+        umount2(p->mid, UMOUNT_NOFOLLOW) < 0 || rmdir(p->m) < 0 ||
+        rmdir(p->mid) < 0)
+      return -errno;
+  }
   return floor_state_write(f);
+}
+
+int floor_start(floor_ctx *f, const floor_path *extra, size_t nextra) {
+  floor_child a = {.pidfd = f->c->pidfd, .mount = true, .paths = f->paths,
+                   .n = f->n, .extra = extra, .nextra = nextra};
+  int r = floor_in_container(&a);
+  return r < 0 ? r : floor_state_write(f);
 }
 
 /* ---- by hand: mount(8) and nsenter(1) as processes ---- */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "consistent.h"
+#include "statetext.h"
 #include "steps.h"
 
 /* ---- fault and crash walks ---- */
@@ -26,20 +27,6 @@ typedef struct snapshot {
   sim_mounts host, ctr;
   char *state;
 } snapshot;
-
-static char *read_all(const char *path) {
-  FILE *f = fopen(path, "r");
-  if (!f)
-    return strdup("");
-  char *text = NULL;
-  size_t cap = 0;
-  if (getdelim(&text, &cap, '\0', f) < 0) {
-    free(text);
-    text = strdup("");
-  }
-  fclose(f);
-  return text;
-}
 
 static void snap(sim *s, const char *id, snapshot *sn) {
   sim_mounts_read(&sn->host);
@@ -50,8 +37,11 @@ static void snap(sim *s, const char *id, snapshot *sn) {
     snprintf(p, sizeof(p), "/proc/%d/mountinfo", c->pid);
     sim_mounts_read_file(&sn->ctr, p);
   }
+  /* The state the file holds (for a version-2 file, its newest intact
+   * slot: the bytes of the slot a failed save wrote and invalidated
+   * again are no state). */
   snprintf(p, sizeof(p), "%s/%s.json", s->state, id);
-  sn->state = read_all(p);
+  sn->state = sim_state_text(p);
 }
 
 static void snap_free(snapshot *sn) {
@@ -281,11 +271,83 @@ static int step_kill_walk(line_ctx *l) {
   return rc;
 }
 
+/* on_start of a stopped container holding saved paths (one child does
+ * every container-side step), every step failed or crashed in turn, each
+ * time in a new container process: a failed on_start leaves the host's
+ * mount table, the new container's and the state as they were; after a
+ * crash the engine's next on_start lands every path.  Ends running. */
+static int start_walk(line_ctx *l, bool crash, const char *id) {
+  sim *s = l->s;
+  sim_ctr *c = find_ctr(s, id, NULL);
+  if (!c || c->running)
+    return fail(l, "container %s must be created and stopped", id);
+  int rc = 0;
+  long point;
+  bool done = false;
+  char msg[512];
+  for (point = 1; point < 2000 && !rc && !done; point++) {
+    if (sim_ctr_start(c, msg, sizeof(msg)) < 0)
+      return fail(l, "%s", msg);
+    snapshot before;
+    snap(s, id, &before);
+    char fault[64];
+    snprintf(fault, sizeof(fault), "%s:any:%ld", crash ? "crash" : "fail",
+             point);
+    struct sharedpath_container sc = ctr_of(s, id, c);
+    struct sharedpath_error e = sph_error();
+    if (!crash) {
+      setenv("SHAREDPATH_FAULT", fault, 1);
+      int r = sph_start(&s->plugin, &sc, &e);
+      unsetenv("SHAREDPATH_FAULT");
+      char what[SHAREDPATH_ERROR_MESSAGE_MAX + 64];
+      snprintf(what, sizeof(what), "after failing step %ld of on_start (%s)",
+               point, e.message);
+      done = r == 0;
+      if (!done)
+        rc = snap_compare(l, id, &before, true, what);
+    } else {
+      fflush(NULL);
+      pid_t pid = fork();
+      if (pid == 0) {
+        setenv("SHAREDPATH_FAULT", fault, 1);
+        _exit(sph_start(&s->plugin, &sc, &e) == 0 ? 0 : 3);
+      }
+      int status = 0;
+      waitpid(pid, &status, 0);
+      reap_orphans(s);
+      done = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+      if (!done && (!WIFSIGNALED(status) || WTERMSIG(status) != SIGKILL))
+        rc = fail(l, "crash point %ld: on_start failed without crashing "
+                  "(status 0x%x)", point, status);
+      else if (!done && sph_start(&s->plugin, &sc, &e) < 0)
+        rc = fail(l, "crash point %ld: the next on_start failed: %s", point,
+                  e.message);
+      else if (!done)
+        rc = expect_consistent(l, id);
+    }
+    snap_free(&before);
+    if (!done)
+      sim_ctr_stop(c); /* its namespace goes with it */
+  }
+  if (!rc && !done)
+    rc = fail(l, "on_start never completed");
+  if (!rc && !s->quiet)
+    printf("         -> %ld %s points of on_start walked, then it "
+           "completed\n", point - 1, crash ? "crash" : "failure");
+  return rc ? rc : expect_consistent(l, id);
+}
+
 static int step_fault_walk(line_ctx *l) {
   sim *s = l->s;
+  if (l->ntok == 4 && !strcmp(l->tok[2], "start") &&
+      (!strcmp(l->tok[1], "fail") || !strcmp(l->tok[1], "crash")))
+    return need_plugin(l) ? 1
+                          : start_walk(l, !strcmp(l->tok[1], "crash"),
+                                       l->tok[3]);
   if (l->ntok < 5 || (strcmp(l->tok[1], "fail") && strcmp(l->tok[1], "crash")) ||
       (strcmp(l->tok[2], "add") && strcmp(l->tok[2], "remove")))
-    return fail(l, "usage: fault-walk fail|crash add|remove ID SPEC...");
+    return fail(l, "usage: fault-walk fail|crash add|remove ID SPEC..., or "
+                "fault-walk fail|crash start ID");
   if (need_plugin(l))
     return 1;
   bool crash = !strcmp(l->tok[1], "crash");

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Applying binds and undoing them: the host side (host -> mid -> master)
  * and the container side (sp_ctr_run), all or nothing. */
+#include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include "apply.h"
 
@@ -76,7 +79,7 @@ static int ctr_apply(sp_ctx *ctx, const sp_target *t, const char *id,
  * just found it (no second stat); otherwise it is looked up. */
 static int ctr_change(sp_ctx *ctx, const sp_target *t, const char *id,
                       sp_bind *binds, const sp_ident *idents, size_t n,
-                      bool attach, bool *unclean, sp_error *err) {
+                      bool attach, bool *made, bool *unclean, sp_error *err) {
   _cleanup_free_ sp_ctr_op *ops = calloc(n ? n : 1, sizeof(*ops));
   if (!ops)
     return sp_fail(err, -ENOMEM, "out of memory");
@@ -94,21 +97,90 @@ static int ctr_change(sp_ctx *ctx, const sp_target *t, const char *id,
   if (r == 0)
     r = ctr_apply(ctx, t, id, binds, ops, n, unclean, err);
   /* Where each new mount is: the state records it for the remove. */
-  for (size_t i = 0; r == 0 && attach && i < n; i++)
+  for (size_t i = 0; r == 0 && attach && i < n; i++) {
     binds[i].mnt_id = ops[i].mnt_id;
+    if (made)
+      made[i] = ops[i].did;
+  }
   return r;
 }
 
 int sp_ctr_attach(sp_ctx *ctx, const sp_target *t, const char *id,
                   sp_bind *binds, const sp_ident *idents, size_t n,
                   bool *unclean, sp_error *err) {
-  return ctr_change(ctx, t, id, binds, idents, n, true, unclean, err);
+  return ctr_change(ctx, t, id, binds, idents, n, true, NULL, unclean, err);
+}
+
+int sp_ctr_attach_made(sp_ctx *ctx, const sp_target *t, const char *id,
+                       sp_bind *binds, const sp_ident *idents, size_t n,
+                       bool *made, bool *unclean, sp_error *err) {
+  return ctr_change(ctx, t, id, binds, idents, n, true, made, unclean, err);
 }
 
 int sp_ctr_detach(sp_ctx *ctx, const sp_target *t, const char *id,
                   sp_bind *binds, size_t n, bool *unclean,
                   sp_error *err) {
-  return ctr_change(ctx, t, id, binds, NULL, n, false, unclean, err);
+  return ctr_change(ctx, t, id, binds, NULL, n, false, NULL, unclean, err);
+}
+
+void sp_ctr_undo_made(sp_ctx *ctx, const sp_target *t, const char *id,
+                      const sp_bind *binds, const bool *made, size_t n,
+                      bool *unclean) {
+  _cleanup_free_ sp_bind *undo = calloc(n ? n : 1, sizeof(*undo));
+  size_t k = 0;
+  for (size_t i = 0; undo && i < n; i++)
+    if (made[i])
+      undo[k++] = binds[i]; /* shallow: binds owns the strings */
+  sp_error e = {0};
+  if (!undo || (k && sp_ctr_detach(ctx, t, id, undo, k, unclean, &e) < 0)) {
+    sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", id,
+           undo ? e.msg : "out of memory");
+    *unclean = true;
+  }
+}
+
+/* The host side of b as a previous call left it: master/<id>/<h> the
+ * root of a mount showing the inode the host path names now (the bind
+ * sp_host_attach made, whose path passed the host-path rules then).  Two
+ * statx instead of opening and checking the host path: what on_start
+ * costs per saved path (its host side nearly always stayed, on_stop
+ * keeps it).  false: anything else, for sp_host_attach to look at. */
+static bool host_intact(const sp_ctx *ctx, const char *id, const sp_bind *b,
+                        sp_ident *ident) {
+  char m[PATH_MAX];
+  if (snprintf(m, sizeof(m), "%s/%s/%s", ctx->master, id, b->hash) >=
+      (int)sizeof(m))
+    return false;
+  struct statx bound, host;
+  unsigned int flags = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT;
+  if (statx(AT_FDCWD, m, flags, STATX_TYPE | STATX_INO, &bound) < 0 ||
+      !(bound.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
+      !(bound.stx_attributes & STATX_ATTR_MOUNT_ROOT) ||
+      statx(AT_FDCWD, b->host, flags, STATX_TYPE | STATX_INO, &host) < 0 ||
+      bound.stx_dev_major != host.stx_dev_major ||
+      bound.stx_dev_minor != host.stx_dev_minor ||
+      bound.stx_ino != host.stx_ino ||
+      (!S_ISDIR(host.stx_mode) && !S_ISREG(host.stx_mode)))
+    return false;
+  *ident = (sp_ident){makedev(host.stx_dev_major, host.stx_dev_minor),
+                      host.stx_ino, S_ISDIR(host.stx_mode)};
+  return true;
+}
+
+int sp_host_reattach_all(sp_ctx *ctx, const char *id, const sp_bind *binds,
+                         size_t n, bool *created, sp_ident *idents,
+                         bool *unclean, sp_error *err) {
+  for (size_t i = 0; i < n; i++) {
+    created[i] = false;
+    if (host_intact(ctx, id, &binds[i], &idents[i]))
+      continue;
+    int r = sp_host_attach(ctx, id, &binds[i], &idents[i], &created[i], err);
+    if (r < 0) {
+      sp_host_rollback(ctx, id, binds, created, i, unclean);
+      return sp_wrap(err, r, "host path %s", binds[i].host);
+    }
+  }
+  return 0;
 }
 
 /* Make sure every bind in binds has its host side; record what we made

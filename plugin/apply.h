@@ -16,6 +16,11 @@
 int sp_host_attach_all(sp_ctx *ctx, const char *id, const sp_bind *binds,
                        size_t n, bool *created, sp_ident *idents,
                        bool *unclean, sp_error *err) SP_HIDDEN;
+/* The same for binds a previous call attached (on_start): a bind whose
+ * host side is intact is only checked, cheaply; created[i] false. */
+int sp_host_reattach_all(sp_ctx *ctx, const char *id, const sp_bind *binds,
+                         size_t n, bool *created, sp_ident *idents,
+                         bool *unclean, sp_error *err) SP_HIDDEN;
 /* Undo the host binds created[] marks, last first. */
 void sp_host_rollback(sp_ctx *ctx, const char *id, const sp_bind *binds,
                       const bool *created, size_t n,
@@ -32,4 +37,12 @@ int sp_ctr_attach(sp_ctx *ctx, const sp_target *t, const char *id,
 int sp_ctr_detach(sp_ctx *ctx, const sp_target *t, const char *id,
                   sp_bind *binds, size_t n, bool *unclean,
                   sp_error *err) SP_HIDDEN;
+/* sp_ctr_attach that tells which binds it mounted (made[i]; false for
+ * one already there), and the undo of exactly those. */
+int sp_ctr_attach_made(sp_ctx *ctx, const sp_target *t, const char *id,
+                       sp_bind *binds, const sp_ident *idents, size_t n,
+                       bool *made, bool *unclean, sp_error *err) SP_HIDDEN;
+void sp_ctr_undo_made(sp_ctx *ctx, const sp_target *t, const char *id,
+                      const sp_bind *binds, const bool *made, size_t n,
+                      bool *unclean) SP_HIDDEN;
 #endif

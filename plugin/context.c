@@ -43,6 +43,8 @@ static int check_host_paths(const sp_state *st, const char *id, void *arg,
 void sp_ctx_free(sp_ctx *ctx) {
   if (!ctx)
     return;
+  if (ctx->holds_hash)
+    sp_hash_release();
   if (ctx->state_dirfd >= 0)
     close(ctx->state_dirfd);
   sp_state_cache_free(ctx->state_cache);
@@ -128,6 +130,8 @@ int sp_ctx_new(const struct sharedpath_host *host, sp_ctx **out,
   if (!ctx)
     return sp_fail(err, -ENOMEM, "out of memory");
   ctx->state_dirfd = -1;
+  sp_hash_hold();
+  ctx->holds_hash = true;
   int r = ctx_settings(ctx, host, err);
   if (r < 0)
     return r;

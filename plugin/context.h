@@ -22,6 +22,7 @@ typedef struct sp_ctx {
   uint64_t tmpfs_size;
   void (*log)(void *data, int level, const char *msg);
   void *log_data;
+  bool holds_hash; /* sp_hash_hold() was called for it */
 } sp_ctx;
 
 /* A context from the engine's host struct: settings, dirs, the master

@@ -12,6 +12,13 @@ int sp_intent_write(int lockfd, off_t *size, const char *id,
   if (r < 0)
     return r;
   size_t len = strlen(text);
+  /* A lock file an earlier, larger batch left long would have every later
+   * record padded to its length (tens of KiB after 128 paths): cut it
+   * once instead.  Nothing is live in it (a live record was reconciled
+   * before this call got here). */
+  if (*size > 4096 && (size_t)*size > 2 * len &&
+      ftruncate(lockfd, (off_t)len) == 0)
+    *size = (off_t)len;
   size_t total = *size > 0 && (size_t)*size > len ? (size_t)*size : len;
   if (total > len) {
     /* Blanks over the rest of an older, longer record. */

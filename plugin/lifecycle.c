@@ -41,8 +41,8 @@ int sp_create(sp_ctx *ctx, const char *id, const char *spec, char **out,
     return r;
   if (l.exists)
     sp_state_cache_give_back(ctx->state_cache, id, &l.st);
-  else if ((r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd, id,
-                                     &l.st, err)) < 0)
+  else if ((r = sp_state_save_cached(ctx->state_cache, &l.sf, id, &l.st,
+                                     err)) < 0)
     return r;
   sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: created %s", id, source);
   *out = TAKE_PTR(edited);
@@ -58,36 +58,51 @@ int sp_start(sp_ctx *ctx, const struct sharedpath_container *c,
   _cleanup_locked_ sp_locked l = SP_LOCKED_INIT;
   if ((r = sp_begin(ctx, c, &l, err)) < 0)
     return r;
+  sp_state_tmp_remove(ctx->state_dirfd, c->id);
   if ((r = sp_container_dirs_create(ctx, c->id, err)) < 0)
     return r;
   if (l.st.n == 0) {
     sp_state_cache_give_back(ctx->state_cache, c->id, &l.st);
     return 0;
   }
-  _cleanup_free_ bool *created = calloc(l.st.n, sizeof(bool));
-  _cleanup_free_ sp_ident *idents = calloc(l.st.n, sizeof(sp_ident));
-  if (!created || !idents)
+  size_t n = l.st.n;
+  _cleanup_free_ bool *created = calloc(n, sizeof(bool));
+  _cleanup_free_ bool *made = calloc(n, sizeof(bool));
+  _cleanup_free_ sp_ident *idents = calloc(n, sizeof(sp_ident));
+  _cleanup_free_ uint64_t *ids = calloc(n, sizeof(uint64_t));
+  if (!created || !made || !idents || !ids)
     return sp_fail(err, -ENOMEM, "out of memory");
   bool unclean = false;
-  if ((r = sp_host_attach_all(ctx, c->id, l.st.paths, l.st.n, created, idents,
-                              &unclean, err)) < 0)
+  if ((r = sp_host_reattach_all(ctx, c->id, l.st.paths, n, created, idents,
+                                &unclean, err)) < 0)
     return r;
+  for (size_t i = 0; i < n; i++)
+    ids[i] = l.st.paths[i].mnt_id;
   _cleanup_target_ sp_target t = SP_TARGET_INIT;
   r = sp_target_open(c, &t, err);
+  bool attached = false;
   if (r == 0)
-    r = sp_ctr_attach(ctx, &t, c->id, l.st.paths, idents, l.st.n, &unclean,
-                      err);
-  /* The new namespace's mounts have new ids: record them for removes. */
-  size_t applied = l.st.n;
-  if (r == 0)
-    r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd, c->id, &l.st,
-                             err);
+    attached = (r = sp_ctr_attach_made(ctx, &t, c->id, l.st.paths, idents, n,
+                                       made, &unclean, err)) == 0;
+  /* The new namespace's mounts have new ids: record them for removes (an
+   * on_start repeated on a running container finds them all in place and
+   * has nothing to save). */
+  bool moved = false;
+  for (size_t i = 0; r == 0 && i < n; i++)
+    moved |= l.st.paths[i].mnt_id != ids[i];
+  if (r == 0 && moved)
+    r = sp_state_save_cached(ctx->state_cache, &l.sf, c->id, &l.st, err);
   if (r < 0) {
-    sp_host_rollback(ctx, c->id, l.st.paths, created, l.st.n, &unclean);
+    /* All or nothing: what this call mounted in the container goes too. */
+    if (attached)
+      sp_ctr_undo_made(ctx, &t, c->id, l.st.paths, made, n, &unclean);
+    sp_host_rollback(ctx, c->id, l.st.paths, created, n, &unclean);
     return r;
   }
+  if (!moved)
+    sp_state_cache_give_back(ctx->state_cache, c->id, &l.st);
   sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: re-applied %zu path(s)",
-         c->id, applied);
+         c->id, n);
   return 0;
 }
 
@@ -235,8 +250,7 @@ int sp_add(sp_ctx *ctx, const struct sharedpath_container *c,
   for (size_t i = 0; i < n && r == 0; i++)
     r = sp_state_append(&l.st, &binds.paths[i], err);
   if (r == 0)
-    r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd, c->id,
-                             &l.st, err);
+    r = sp_state_save_cached(ctx->state_cache, &l.sf, c->id, &l.st, err);
   if (r == 0) {
     sp_locked_intent_clear(ctx, &l, c->id);
     sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: added %zu path(s)%s",
@@ -328,8 +342,7 @@ int sp_remove(sp_ctx *ctx, const struct sharedpath_container *c,
     r = sp_host_detach(ctx, c->id, gone.paths[i].hash, err);
   }
   if (r == 0)
-    r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd, c->id,
-                             &next, err);
+    r = sp_state_save_cached(ctx->state_cache, &l.sf, c->id, &next, err);
   if (r == 0) {
     sp_locked_intent_clear(ctx, &l, c->id);
     sp_log(ctx, SHAREDPATH_LOG_INFO, "container %s: removed %zu path(s)",

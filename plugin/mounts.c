@@ -13,6 +13,7 @@
 #include "fault.h"
 #include "fileio.h"
 #include "hostpath.h"
+#include "umountdir.h"
 #include "mounts.h"
 
 #define PATHF(buf, err, ...)                                                   \
@@ -178,7 +179,8 @@ int sp_container_dirs_create(const sp_ctx *ctx, const char *id,
 }
 
 /* Unmount every mount at or below prefix, deepest first (libmount reads the
- * mount table; this runs on delete and recovery, not per add). */
+ * mount table: the delete's fallback where statx cannot tell a mount root,
+ * and when something is left mounted below a plain dir; clear_dir). */
 static int umount_below(const char *prefix, sp_error *err) {
   struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
   if (!tb)
@@ -283,6 +285,24 @@ static int remove_placeholders(const sp_ctx *ctx, const char *dir,
   return 0;
 }
 
+/* Unmount everything at or below dir, then remove its placeholders: entry
+ * by entry (umountdir.h: what this container holds, not the host's whole
+ * mount table), else, or when something is left mounted deeper than that
+ * looks, from the mount table. */
+static int clear_dir(const sp_ctx *ctx, const char *dir, sp_error *err) {
+  int r = sp_umount_dir(dir, err);
+  if (r == -ENOSYS)
+    r = umount_below(dir, err);
+  if (r < 0)
+    return r;
+  r = remove_placeholders(ctx, dir, err);
+  if (r != -EBUSY && r != -ENOTEMPTY)
+    return r;
+  if ((r = umount_below(dir, err)) < 0)
+    return r;
+  return remove_placeholders(ctx, dir, err);
+}
+
 int sp_container_dirs_remove(const sp_ctx *ctx, const char *id,
                              sp_error *err) {
   char m[PATH_MAX], mid[PATH_MAX];
@@ -290,14 +310,10 @@ int sp_container_dirs_remove(const sp_ctx *ctx, const char *id,
   PATHF(mid, err, "%s/%s", ctx->midpath, id);
   /* Master first: unmounting there also drops the copies that propagated
    * into the container. */
-  int r = umount_below(m, err);
+  int r = clear_dir(ctx, m, err);
   if (r < 0)
     return r;
-  if ((r = umount_below(mid, err)) < 0)
-    return r;
-  if ((r = remove_placeholders(ctx, m, err)) < 0)
-    return r;
-  return remove_placeholders(ctx, mid, err);
+  return clear_dir(ctx, mid, err);
 }
 
 /* Create an empty dir or file to mount on.  One this call creates is

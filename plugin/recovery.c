@@ -11,6 +11,7 @@
 void sp_locked_release(sp_locked *l) {
   sp_state_free(&l->st);
   sp_state_free(&l->intent);
+  sp_state_file_close(&l->sf);
   if (l->lockfd >= 0)
     close(l->lockfd);
   l->lockfd = -1;
@@ -18,14 +19,14 @@ void sp_locked_release(sp_locked *l) {
 
 int sp_lock_and_load(sp_ctx *ctx, const char *id, sp_locked *l,
                      sp_error *err) {
-  *l = (sp_locked){.lockfd = -1};
+  *l = (sp_locked)SP_LOCKED_INIT;
   int r = sp_state_lock(ctx->state_dirfd, id, &l->lockfd, &l->lock_size, err);
   if (r < 0)
     return r;
   /* The host-path rules run on every state read from disk
    * (check_host_paths, through the cache). */
-  if ((r = sp_state_load_cached(ctx->state_cache, ctx->state_dirfd, id, &l->st,
-                                 &l->exists, err)) < 0)
+  if ((r = sp_state_load_cached(ctx->state_cache, ctx->state_dirfd, id,
+                                 &l->sf, &l->st, &l->exists, err)) < 0)
     return r;
   sp_error ierr = {0};
   if (sp_intent_read(l->lockfd, l->lock_size, id, &l->intent, &l->has_intent,
@@ -104,18 +105,21 @@ static int reconcile(sp_ctx *ctx, const struct sharedpath_container *c,
     r = sp_host_attach_all(ctx, id, keep, nk, created, idents, &unclean, err);
   if (r == 0 && nk && t.pid > 0) {
     r = sp_ctr_attach(ctx, &t, id, keep, idents, nk, &unclean, err);
-    /* Record where the mounts made whole are, for their remove. */
-    for (size_t i = 0; r == 0 && i < nk; i++)
-      ((sp_bind *)sp_state_find_ctr(&l->st, keep[i].ctr))->mnt_id =
-          keep[i].mnt_id;
+    /* Record where the mounts made whole are, for their remove (most
+     * often where they were: the attach found them in place). */
+    bool moved = false;
+    for (size_t i = 0; r == 0 && i < nk; i++) {
+      sp_bind *e = (sp_bind *)sp_state_find_ctr(&l->st, keep[i].ctr);
+      moved |= e->mnt_id != keep[i].mnt_id;
+      e->mnt_id = keep[i].mnt_id;
+    }
     /* The call goes on with l->st: save a copy (the cache takes what it
      * is given). */
     _cleanup_state_ sp_state copy = {0};
-    if (r == 0)
+    if (r == 0 && moved)
       r = sp_state_copy(&l->st, &copy, err);
-    if (r == 0)
-      r = sp_state_save_cached(ctx->state_cache, ctx->state_dirfd, id, &copy,
-                               err);
+    if (r == 0 && moved)
+      r = sp_state_save_cached(ctx->state_cache, &l->sf, id, &copy, err);
   }
   if (r < 0)
     return sp_wrap(err, r, "container '%s': recovering an interrupted "

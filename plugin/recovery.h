@@ -8,11 +8,12 @@
 #ifndef SP_RECOVERY_H
 #define SP_RECOVERY_H
 #include "context.h"
-#include "state.h"
+#include "statefile.h"
 
 /* The container's lock and state, loaded. */
 typedef struct sp_locked {
   int lockfd;
+  sp_state_file sf; /* the state file, open: where the call saves */
   sp_state st;
   bool exists;
   sp_state intent; /* paths of an operation a crash interrupted */
@@ -20,7 +21,7 @@ typedef struct sp_locked {
   off_t lock_size; /* the lock file's length (the intent record's room) */
 } sp_locked;
 
-#define SP_LOCKED_INIT {.lockfd = -1}
+#define SP_LOCKED_INIT {.lockfd = -1, .sf = SP_STATE_FILE_INIT}
 void sp_locked_release(sp_locked *l) SP_HIDDEN;
 #define _cleanup_locked_ _cleanup_(sp_locked_release)
 

@@ -77,5 +77,8 @@ int sp_host_path_check(const char *resolved, const char *shared_root,
 /* Lowercase hex SHA-256 of s (OpenSSL EVP). */
 int sp_hash_hex(const char *s, char out[SP_HASH_HEX_LEN + 1],
                 sp_error *err) SP_HIDDEN;
+/* A context holds the fetched algorithm from init to fini. */
+void sp_hash_hold(void) SP_HIDDEN;
+void sp_hash_release(void) SP_HIDDEN;
 
 #endif

@@ -7,12 +7,16 @@
 
 #include "rules.h"
 
-/* The newest format this plugin reads.  Version 2 added the options rbind
- * and idmap; a state is written as version 1 while no path uses them, so
- * that an older plugin keeps reading it, and as 2 once one does, so that
- * an older plugin refuses it by its version (-EPROTO, "use a newer
- * plugin") rather than by an option it does not know. */
+/* The newest version of the state object this plugin reads.  Version 2
+ * added the options rbind and idmap; a state is written as version 1
+ * while no path uses them, so that an older plugin keeps reading it, and
+ * as 2 once one does, so that an older plugin refuses it by its version
+ * (-EPROTO, "use a newer plugin") rather than by an option it does not
+ * know.  A state file of version 1 or 2 is that object; version 3
+ * (SP_STATE_FILE_VERSION, statefile.h) holds one per slot; an intent
+ * record is one. */
 #define SP_STATE_VERSION 2
+#define SP_STATE_FILE_VERSION 3
 /* Largest state file accepted: far above 128 paths of PATH_MAX each. */
 #define SP_STATE_MAX_BYTES (4u << 20)
 

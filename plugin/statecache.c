@@ -1,5 +1,4 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-#include <fcntl.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -8,16 +7,24 @@
 
 #define BUCKETS 256u
 
+/* What identifies the content of a version-2 state file without reading
+ * it (statefile.h): its nonce and the seq of each slot, from the slots'
+ * prefixes, the slot found to hold the state, and the inode and its size.
+ * Every writer holds the container's lock and writes a seq one above the
+ * state's into the other slot, or a new file: so another process's save
+ * shows as another seq (or inode).  A file deleted and created again
+ * starts at seq 1 with another nonce.  A version-1 file is never cached
+ * (the next save replaces it); one written by hand over a version-2 file
+ * is no longer one (its head and size change).  The times are not
+ * compared: a save in place changes them, and the one edit they would
+ * add, a slot's text changed by hand keeping its prefix, is refused by
+ * its CRC at every read from disk anyway. */
 typedef struct file_id {
   dev_t dev;
   ino_t ino;
   off_t size;
-  struct timespec mtim, ctim;
-  /* The file handle carries the inode's generation: an inode number freed
-   * by one rename and reused by the next state file within one timestamp
-   * tick, at the same size, still reads as another file. */
-  unsigned int handle_len;
-  unsigned char handle[MAX_HANDLE_SZ];
+  uint64_t nonce, seq[2];
+  unsigned cur;
 } file_id;
 
 typedef struct entry {
@@ -45,47 +52,22 @@ void sp_state_cache_set_check(sp_state_cache *c, sp_state_check_fn fn,
   c->check_arg = arg;
 }
 
-/* The identity of the file name names in dirfd (or of dirfd itself, name
- * "" and AT_EMPTY_PATH); false when it cannot be told (no such file, or a
- * filesystem without file handles: then nothing is cached). */
-static bool identify_at(int dirfd, const char *name, int flags,
-                        file_id *fid) {
-  struct stat sb;
-  if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW | flags) < 0 ||
-      !S_ISREG(sb.st_mode))
+/* false: not to be cached (no file, version 1, times unknown). */
+static bool identify(const sp_state_file *f, file_id *fid) {
+  if (f->fd < 0 || !f->slotted || !f->sb.st_ino)
     return false;
-  union {
-    struct file_handle fh;
-    unsigned char buf[sizeof(struct file_handle) + MAX_HANDLE_SZ];
-  } h;
-  h.fh.handle_bytes = MAX_HANDLE_SZ;
-  int mount_id;
-  if (name_to_handle_at(dirfd, name, &h.fh, &mount_id, flags) < 0 ||
-      h.fh.handle_bytes > MAX_HANDLE_SZ)
-    return false;
-  *fid = (file_id){.dev = sb.st_dev, .ino = sb.st_ino, .size = sb.st_size,
-                   .mtim = sb.st_mtim, .ctim = sb.st_ctim,
-                   .handle_len = h.fh.handle_bytes};
-  memcpy(fid->handle, h.fh.f_handle, h.fh.handle_bytes);
+  *fid = (file_id){.dev = f->sb.st_dev, .ino = f->sb.st_ino,
+                   .size = f->sb.st_size, .nonce = f->nonce,
+                   .seq = {f->valid[0] ? f->seq[0] : 0,
+                           f->valid[1] ? f->seq[1] : 0},
+                   .cur = f->cur};
   return true;
 }
 
-/* The identity of <id>.json now. */
-static bool identify(int dirfd, const char *id, file_id *fid) {
-  char name[SP_ID_MAX + 16];
-  int n = snprintf(name, sizeof(name), "%s.json", id);
-  return n > 0 && (size_t)n < sizeof(name) &&
-         identify_at(dirfd, name, 0, fid);
-}
-
 static bool same_file(const file_id *a, const file_id *b) {
-  return a->handle_len && a->handle_len == b->handle_len &&
-         !memcmp(a->handle, b->handle, a->handle_len) && a->dev == b->dev &&
-         a->ino == b->ino && a->size == b->size &&
-         a->mtim.tv_sec == b->mtim.tv_sec &&
-         a->mtim.tv_nsec == b->mtim.tv_nsec &&
-         a->ctim.tv_sec == b->ctim.tv_sec &&
-         a->ctim.tv_nsec == b->ctim.tv_nsec;
+  return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+         a->nonce == b->nonce &&
+         a->seq[0] == b->seq[0] && a->seq[1] == b->seq[1] && a->cur == b->cur;
 }
 
 static entry **slot(sp_state_cache *c, const char *id) {
@@ -164,50 +146,53 @@ static void remember(sp_state_cache *c, const char *id, const file_id *fid,
 }
 
 int sp_state_load_cached(sp_state_cache *c, int dirfd, const char *id,
-                         sp_state *st, bool *exists, sp_error *err) {
-  file_id before;
-  bool known = identify(dirfd, id, &before);
-  if (known) {
+                         sp_state_file *f, sp_state *st, bool *exists,
+                         sp_error *err) {
+  *st = (sp_state){0};
+  int r = sp_state_file_open(dirfd, id, f, exists, err);
+  if (r < 0 || !*exists) {
+    sp_state_cache_forget(c, id);
+    return r;
+  }
+  file_id fid;
+  if (identify(f, &fid)) {
     pthread_mutex_lock(&c->lock);
     entry *e = *slot(c, id);
-    bool hit = e && !e->lent && same_file(&e->fid, &before);
+    bool hit = e && !e->lent && same_file(&e->fid, &fid);
     if (hit) {
       *st = e->st;
       e->st = (sp_state){0};
       e->lent = true;
     }
     pthread_mutex_unlock(&c->lock);
-    if (hit) {
-      *exists = true;
+    if (hit)
       return 0;
-    }
   }
-  int r = sp_state_load(dirfd, id, st, exists, err);
-  if (r == 0 && *exists && c->check)
+  r = sp_state_file_read(f, id, st, err);
+  if (r == 0 && c->check)
     r = c->check(st, id, c->check_arg, err);
-  if (r < 0 || !*exists) {
+  if (r < 0) {
+    sp_state_free(st);
     sp_state_cache_forget(c, id);
     return r;
   }
-  /* Remember only if the file read is still the one identified before. */
-  file_id after;
-  if (known && identify(dirfd, id, &after) && same_file(&before, &after))
-    remember(c, id, &after, st, false);
+  /* As read: a slot that failed its CRC makes the identity differ from
+   * what the prefixes alone say, so such a file is read whole each time
+   * until a save writes over that slot. */
+  if (identify(f, &fid))
+    remember(c, id, &fid, st, false);
   else
     sp_state_cache_forget(c, id);
   return 0;
 }
 
-int sp_state_save_cached(sp_state_cache *c, int dirfd, const char *id,
+int sp_state_save_cached(sp_state_cache *c, sp_state_file *f, const char *id,
                          sp_state *st, sp_error *err) {
-  /* Identified through the fd just written and renamed into place (after
-   * the rename, which changes its ctime): what is remembered is exactly
-   * the file holding st, with no lookup of the name.  A writer replacing
-   * it meanwhile makes a new identity, read again at the next load. */
-  _cleanup_close_ int fd = -1;
-  int r = sp_state_save_fd(dirfd, id, st, &fd, err);
+  /* What is remembered is the file just written, through its fd: no
+   * lookup of the name. */
+  int r = sp_state_file_write(f, id, st, err);
   file_id fid;
-  if (r == 0 && identify_at(fd, "", AT_EMPTY_PATH, &fid))
+  if (r == 0 && identify(f, &fid))
     remember(c, id, &fid, st, true); /* no copy: callers are done with st */
   else
     sp_state_cache_forget(c, id);

@@ -4,12 +4,10 @@
  * each call (a json-c parse and a SHA-256 per entry: the largest cost that
  * grew with paths; see BENCHMARKS.md).
  *
- * An entry is used only while the file on disk is the very one it was
- * taken from: same file handle (inode and its generation), device, size,
- * mtime and ctime.  Every writer
- * replaces the file by rename (a new inode), so a write by another process
- * or a hand edit shows as a different identity and the file is read again.
- * Callers hold the container's lock, as for sp_state_load/sp_state_save. */
+ * An entry is used only while the file holds the very state it was taken
+ * from: the same nonce and slot seqs (another writer's save changes a
+ * seq), the same inode and size (statecache.c).  Callers hold the
+ * container's lock. */
 #ifndef SP_STATECACHE_H
 #define SP_STATECACHE_H
 #include "statefile.h"
@@ -31,18 +29,20 @@ typedef int (*sp_state_check_fn)(const sp_state *st, const char *id,
 void sp_state_cache_set_check(sp_state_cache *c, sp_state_check_fn fn,
                               void *arg) SP_HIDDEN;
 
-/* sp_state_load, answered from the cache when the file is unchanged; a
- * state read from disk is checked (sp_state_cache_set_check) first.  A
- * state answered from the cache is handed over, not copied: until the
- * caller saves (sp_state_save_cached) or gives it back unchanged
- * (sp_state_cache_give_back), the next load of id reads the file again. */
+/* Open id's state file into *f (kept open for the save, closed by the
+ * caller) and load its state, answered from the cache when the file is
+ * unchanged; a state read from disk is checked (sp_state_cache_set_check)
+ * first.  A state answered from the cache is handed over, not copied:
+ * until the caller saves (sp_state_save_cached) or gives it back
+ * unchanged (sp_state_cache_give_back), the next load of id reads the
+ * file again. */
 int sp_state_load_cached(sp_state_cache *c, int dirfd, const char *id,
-                         sp_state *st, bool *exists,
+                         sp_state_file *f, sp_state *st, bool *exists,
                          sp_error *err) SP_HIDDEN;
-/* sp_state_save, remembering what was written.  On success the cache may
- * take st's paths instead of copying them (*st is then left empty): call
- * it as the last use of st. */
-int sp_state_save_cached(sp_state_cache *c, int dirfd, const char *id,
+/* sp_state_file_write to f (as sp_state_load_cached left it), remembering
+ * what was written.  On success the cache may take st's paths instead of
+ * copying them (*st is then left empty): call it as the last use of st. */
+int sp_state_save_cached(sp_state_cache *c, sp_state_file *f, const char *id,
                          sp_state *st, sp_error *err) SP_HIDDEN;
 /* Give back a state sp_state_load_cached handed over, unchanged since
  * (the caller still holding the lock); *st is left empty.  When the cache

@@ -115,10 +115,13 @@ int sp_state_parse(const char *text, size_t len, const char *id,
       !json_object_is_type(v, json_type_int))
     return sp_fail(err, -EINVAL, "state has no integer \"version\"");
   int64_t version = json_object_get_int64(v);
-  if (version > SP_STATE_VERSION)
+  if (version > SP_STATE_FILE_VERSION)
     return sp_fail(err, -EPROTO, "state format version %lld is newer than "
                    "this plugin's %d; use a newer plugin",
-                   (long long)version, SP_STATE_VERSION);
+                   (long long)version, SP_STATE_FILE_VERSION);
+  if (version > SP_STATE_VERSION)
+    return sp_fail(err, -EINVAL, "a version %lld state file keeps its state "
+                   "in slots, and this one has none", (long long)version);
   if (version < 1)
     return sp_fail(err, -EINVAL, "state format version %lld is invalid",
                    (long long)version);

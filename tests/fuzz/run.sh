@@ -10,7 +10,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 art="$build/fuzz-artifacts"
 mkdir -p "$art"
 status=0
-for t in bind opts state spec; do
+for t in bind opts state statefile spec; do
   scratch=$(mktemp -d)
   echo "fuzz-$t: ${secs}s"
   if ! "$build/tests/fuzz/fuzz-$t" -max_total_time="$secs" -timeout=10 \

@@ -2,6 +2,7 @@
 /* State format: round trip, versioning, and every kind of corrupt input. */
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -62,7 +63,8 @@ static void test_versions(void) {
   CU_ASSERT_STRING_EQUAL(sp_opts_string(&back.paths[1].opts),
                          "rw,rslave,rbind,idmap");
   sp_state_free(&back);
-  text[11] = '3';
+  /* 3 is the slotted file's (statefile.h): past it, newer. */
+  text[11] = '4';
   CU_ASSERT_EQUAL(sp_state_parse(text, strlen(text), "c1", &back, &e),
                   -EPROTO);
   CU_ASSERT(strstr(e.msg, "newer plugin") != NULL);
@@ -95,7 +97,9 @@ static void test_corrupt(void) {
   parse_fails("[]", -EINVAL);
   parse_fails("{\"id\":\"c1\",\"paths\":[]}", -EINVAL);
   parse_fails("{\"version\":\"1\",\"id\":\"c1\",\"paths\":[]}", -EINVAL);
-  parse_fails("{\"version\":3,\"id\":\"c1\",\"paths\":[]}", -EPROTO);
+  /* Version 3 keeps the state in slots (statefile.h), never bare. */
+  parse_fails("{\"version\":3,\"id\":\"c1\",\"paths\":[]}", -EINVAL);
+  parse_fails("{\"version\":4,\"id\":\"c1\",\"paths\":[]}", -EPROTO);
   parse_fails("{\"version\":0,\"id\":\"c1\",\"paths\":[]}", -EINVAL);
   parse_fails("{\"version\":1,\"id\":\"c2\",\"paths\":[]}", -EINVAL);
   parse_fails("{\"version\":1,\"id\":\"c1\"}", -EINVAL);
@@ -167,6 +171,131 @@ static void test_files(void) {
   close(lock);
   unlinkat(dfd, "c2.json", 0);
   unlinkat(dfd, "c3.json", 0);
+  sp_state_free(&st);
+  close(dfd);
+  CU_ASSERT_EQUAL(rmdir(dir), 0);
+}
+
+/* The whole file. */
+static char *file_text(int dfd, const char *name, size_t *len) {
+  int fd = openat(dfd, name, O_RDONLY);
+  struct stat sb;
+  CU_ASSERT_EQUAL_FATAL(fstat(fd, &sb), 0);
+  char *buf = calloc(1, (size_t)sb.st_size + 1);
+  CU_ASSERT_EQUAL(read(fd, buf, (size_t)sb.st_size), sb.st_size);
+  close(fd);
+  *len = (size_t)sb.st_size;
+  return buf;
+}
+
+static size_t load_n(int dfd, int code) {
+  sp_state back = {0};
+  sp_error e = {0};
+  bool exists = false;
+  CU_ASSERT_EQUAL(sp_state_load(dfd, "c1", &back, &exists, &e), code);
+  size_t n = back.n;
+  sp_state_free(&back);
+  return n;
+}
+
+/* Version 3: two slots, saved in place, one JSON object an older plugin
+ * refuses as a newer version; a torn slot falls back to the other; a
+ * version-1 file is read and replaced. */
+static void test_slots(void) {
+  char dir[] = "/tmp/sp-unit-slots.XXXXXX";
+  CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+  sp_state st = {0};
+  sp_error e = {0};
+  add(&st, "/data/shared:/mnt/a");
+  CU_ASSERT_EQUAL_FATAL(sp_state_save(dfd, "c1", &st, &e), 0);
+  struct stat first, sb;
+  CU_ASSERT_EQUAL(fstatat(dfd, "c1.json", &first, 0), 0);
+  CU_ASSERT_EQUAL(first.st_mode & 07777, 0600);
+  add(&st, "/data/f:/etc/f:ro");
+  CU_ASSERT_EQUAL_FATAL(sp_state_save(dfd, "c1", &st, &e), 0);
+  CU_ASSERT_EQUAL(fstatat(dfd, "c1.json", &sb, 0), 0);
+  CU_ASSERT_EQUAL(sb.st_ino, first.st_ino); /* in place */
+  CU_ASSERT_EQUAL(sb.st_size, first.st_size);
+  CU_ASSERT_EQUAL(load_n(dfd, 0), 2);
+
+  /* One JSON object of version 3 with two slots: what an older plugin
+   * parses, and refuses as newer than it knows. */
+  size_t len;
+  char *text = file_text(dfd, "c1.json", &len);
+  json_object *o = json_tokener_parse(text), *v, *slots;
+  CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+  CU_ASSERT(json_object_object_get_ex(o, "version", &v) &&
+            json_object_get_int(v) == 3);
+  CU_ASSERT(json_object_object_get_ex(o, "slots", &slots) &&
+            json_object_array_length(slots) == 2);
+  json_object_put(o);
+  sp_state back = {0};
+  uint64_t seq = 0;
+  CU_ASSERT_EQUAL(sp_state_file_parse(text, len, "c1", &back, &seq, &e), 0);
+  CU_ASSERT_EQUAL(back.n, 2);
+  CU_ASSERT_EQUAL(seq, 2);
+  sp_state_free(&back);
+
+  /* A torn save: the newest slot's state damaged (its CRC fails), the
+   * other slot is the state, and the next save goes over the torn one. */
+  char *newest = strstr(text, "\"seq\":\"0000000000000002\"");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(newest);
+  char *p = strstr(newest, "/etc/f");
+  CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+  int fd = openat(dfd, "c1.json", O_WRONLY);
+  CU_ASSERT_EQUAL(pwrite(fd, "X", 1, p - text), 1);
+  CU_ASSERT_EQUAL(load_n(dfd, 0), 1);
+  /* Its prefix torn too (blanks): the same. */
+  CU_ASSERT_EQUAL(pwrite(fd, "     ", 5, newest - text), 5);
+  CU_ASSERT_EQUAL(load_n(dfd, 0), 1);
+  CU_ASSERT_EQUAL_FATAL(sp_state_save(dfd, "c1", &st, &e), 0);
+  CU_ASSERT_EQUAL(load_n(dfd, 0), 2);
+  free(text);
+  text = file_text(dfd, "c1.json", &len);
+  CU_ASSERT(strstr(text, "\"seq\":\"0000000000000002\"") != NULL);
+  o = json_tokener_parse(text);
+  CU_ASSERT_PTR_NOT_NULL(o); /* blanked over: one JSON object again */
+  json_object_put(o);
+  /* Both slots damaged: no state, an error. */
+  char *s2 = strstr(text, "\"seq\":\"0000000000000002\"");
+  CU_ASSERT_EQUAL(pwrite(fd, "#", 1, strstr(text, "\"seq\"") - text), 1);
+  CU_ASSERT_EQUAL(pwrite(fd, "#", 1, s2 - text), 1);
+  load_n(dfd, -EINVAL);
+  free(text);
+
+  /* Its size must fit two slots. */
+  CU_ASSERT_EQUAL(ftruncate(fd, first.st_size - 1), 0);
+  load_n(dfd, -EINVAL);
+  close(fd);
+
+  /* A version-1 file is read, and replaced by a version-3 one at the
+   * next save; a state outgrowing its slots gets a new, larger file. */
+  char *v1 = NULL;
+  CU_ASSERT_EQUAL_FATAL(sp_state_to_json(&st, "c1", true, &v1, &e), 0);
+  fd = openat(dfd, "c1.json", O_WRONLY | O_TRUNC);
+  CU_ASSERT_EQUAL(write(fd, v1, strlen(v1)), (ssize_t)strlen(v1));
+  close(fd);
+  free(v1);
+  CU_ASSERT_EQUAL(load_n(dfd, 0), 2);
+  CU_ASSERT_EQUAL_FATAL(sp_state_save(dfd, "c1", &st, &e), 0);
+  text = file_text(dfd, "c1.json", &len);
+  CU_ASSERT(strncmp(text, "{\"version\":3,\"slots\":[", 22) == 0);
+  free(text);
+  CU_ASSERT_EQUAL(fstatat(dfd, "c1.json", &first, 0), 0);
+  char spec[128];
+  for (int i = 0; i < 40; i++) {
+    snprintf(spec, sizeof(spec), "/data/many/%d:/mnt/many/%d", i, i);
+    add(&st, spec);
+  }
+  CU_ASSERT_EQUAL_FATAL(sp_state_save(dfd, "c1", &st, &e), 0);
+  CU_ASSERT_EQUAL(fstatat(dfd, "c1.json", &sb, 0), 0);
+  CU_ASSERT(sb.st_size > first.st_size);
+  CU_ASSERT_NOT_EQUAL(sb.st_ino, first.st_ino);
+  CU_ASSERT_EQUAL(load_n(dfd, 0), 42);
+  CU_ASSERT_NOT_EQUAL(fstatat(dfd, "c1.json.tmp", &sb, 0), 0);
+
+  CU_ASSERT_EQUAL(sp_state_unlink(dfd, "c1", &e), 0);
   sp_state_free(&st);
   close(dfd);
   CU_ASSERT_EQUAL(rmdir(dir), 0);
@@ -256,6 +385,25 @@ static void test_intent(void) {
   CU_ASSERT_STRING_EQUAL(back.paths[0].ctr, "/mnt/x");
   sp_state_free(&back);
   CU_ASSERT_EQUAL(sp_intent_clear(lock), 0);
+  /* A record a large batch left (tens of KiB) is not padded to by every
+   * later one: the file is cut to the small record once. */
+  sp_state many = {0};
+  char spec[128];
+  for (int i = 0; i < 100; i++) {
+    snprintf(spec, sizeof(spec), "/data/many/%d:/mnt/many/%d", i, i);
+    add(&many, spec);
+  }
+  CU_ASSERT_EQUAL_FATAL(sp_intent_write(lock, &size, "c1", &many, &e), 0);
+  CU_ASSERT(size > 8192);
+  CU_ASSERT_EQUAL(sp_intent_clear(lock), 0);
+  CU_ASSERT_EQUAL_FATAL(sp_intent_write(lock, &size, "c1", &one, &e), 0);
+  CU_ASSERT(size < 4096);
+  CU_ASSERT_EQUAL(intent_n(lock, &back, &exists, &size), 0);
+  CU_ASSERT(exists);
+  CU_ASSERT_EQUAL(back.n, 1);
+  sp_state_free(&back);
+  sp_state_free(&many);
+  CU_ASSERT_EQUAL(sp_intent_clear(lock), 0);
   /* A body (here cut short: garbage) whose '{' never came: no intent. */
   CU_ASSERT_EQUAL(pwrite(lock, "#garbage", 8, 1), 8);
   CU_ASSERT_EQUAL(intent_n(lock, &back, &exists, &size), 0);
@@ -309,6 +457,7 @@ void register_state_suite(void) {
   ADD(s, test_versions);
   ADD(s, test_corrupt);
   ADD(s, test_files);
+  ADD(s, test_slots);
   ADD(s, test_intent);
   ADD(s, test_json_like_json_c);
   ADD(s, test_stale_temp);
