@@ -108,7 +108,10 @@ SPH_API int sph_proc_read(pid_t pid, sph_proc *p, struct sharedpath_error *e);
 SPH_API int sph_proc_start_time(const char *stat_line, uint64_t *out,
                                 struct sharedpath_error *e);
 
-/* A running container's process, pinned by a pidfd. */
+/* A running container's process, pinned by a pidfd, or where the kernel
+ * has none (before 5.3) by its /proc/PID directory fd (reads through it
+ * fail once that process is gone): a plugin of ABI 1.2 takes either as
+ * the container's pidfd. */
 typedef struct sph_target {
   pid_t pid;
   int pidfd;
@@ -116,7 +119,8 @@ typedef struct sph_target {
 
 /* Open pid: a pidfd first, then its identity read and, when want is
  * given, compared with it, and the pidfd checked alive afterwards (so what
- * /proc showed was the pidfd's process).  A process in this process's own
+ * /proc showed was the pidfd's process); without pidfds, its /proc dir and
+ * its identity read through that.  A process in this process's own
  * mount namespace is refused (-EPERM): the plugin would bind host paths
  * onto host paths.  -ESRCH when it has exited or is another process now
  * (its pid reused). */
