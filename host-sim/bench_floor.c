@@ -56,6 +56,12 @@ static int floor_child_main(void *arg) {
   _exit(0);
 }
 
+/* What the floor enters the container by: as the plugin does, the pidfd
+ * where there is one (setns takes it since 5.8), else the ns file. */
+static int floor_ns(const sim_ctr *c) {
+  return c->pidfd >= 0 ? c->pidfd : c->nsfd;
+}
+
 /* Enter the container in a CLONE_VM|CLONE_VFORK child sharing the fd table
  * (CLONE_FILES) and sending no exit signal, exactly as the plugin does: the
  * cheapest way plain code has, so the floor is not flattered by a costlier
@@ -120,14 +126,14 @@ int floor_add(floor_ctx *f) {
         mount(p->mid, p->m, NULL, MS_BIND, NULL) < 0)
       return -errno;
   }
-  floor_child a = {.pidfd = f->c->pidfd, .mount = true, .paths = f->paths,
+  floor_child a = {.pidfd = floor_ns(f->c), .mount = true, .paths = f->paths,
                    .n = f->n};
   int r = floor_in_container(&a);
   return r < 0 ? r : floor_state_write(f);
 }
 
 int floor_remove(floor_ctx *f) {
-  floor_child a = {.pidfd = f->c->pidfd, .paths = f->paths, .n = f->n};
+  floor_child a = {.pidfd = floor_ns(f->c), .paths = f->paths, .n = f->n};
   int r = floor_in_container(&a);
   if (r < 0)
     return r;
@@ -142,7 +148,7 @@ int floor_remove(floor_ctx *f) {
 }
 
 int floor_start(floor_ctx *f, const floor_path *extra, size_t nextra) {
-  floor_child a = {.pidfd = f->c->pidfd, .mount = true, .paths = f->paths,
+  floor_child a = {.pidfd = floor_ns(f->c), .mount = true, .paths = f->paths,
                    .n = f->n, .extra = extra, .nextra = nextra};
   int r = floor_in_container(&a);
   return r < 0 ? r : floor_state_write(f);

@@ -18,7 +18,10 @@ typedef struct sim_ctr {
   char rootfs[PATH_MAX];
   char *spec; /* the spec returned by on_create */
   pid_t pid;
-  int pidfd;
+  int pidfd;  /* from clone(CLONE_PIDFD); -1 where the kernel gives none
+               * (before 5.2 the flag is ignored) */
+  int procfd; /* /proc/PID: pins it as well, on every kernel */
+  int nsfd;   /* /proc/PID/ns/mnt: what the harness enters */
   bool running;
   /* From the spec at start: a user namespace of its own (linux.namespaces
    * has "user"; uid and gid 0 map to SIM_USERNS_BASE), root.readonly.
@@ -28,6 +31,13 @@ typedef struct sim_ctr {
   pid_t flipper; /* 'ctr-flip' process, or 0 */
   pid_t holder;  /* 'ctr-hold' process, or 0 */
 } sim_ctr;
+
+#define SIM_CTR_INIT {.pidfd = -1, .procfd = -1, .nsfd = -1}
+
+/* What an engine passes as the container's pidfd: the pidfd, or where
+ * there is none (or pidfds are avoided) the /proc/PID dir fd, which a
+ * plugin of ABI 1.2 takes instead. */
+int sim_ctr_handle(const sim_ctr *c, bool avoid_pidfd);
 
 /* Start the container's init from c->spec.  0 or -errno with msg. */
 int sim_ctr_start(sim_ctr *c, char *msg, size_t msgsz);
