@@ -506,8 +506,10 @@ static int inspect_fn(const char *path, const void *arg, void *out,
   s->dev = sb.st_dev;
   s->ino = sb.st_ino;
   struct statvfs vfs;
-  if (statvfs(path, &vfs) == 0)
+  if (statvfs(path, &vfs) == 0) {
     s->ro = vfs.f_flag & ST_RDONLY;
+    s->vfs_flags = vfs.f_flag;
+  }
   if (!s->is_dir) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
@@ -693,6 +695,53 @@ int sim_ctr_owner(const sim_ctr *c, const char *path, unsigned long *uid,
   unsigned long ids[2] = {0, 0};
   int r = run_inside(c, owner_fn, path, NULL, ids, sizeof(ids));
   *uid = ids[0], *gid = ids[1];
+  return r;
+}
+
+static int umount_fn(const char *path, const void *arg, void *out,
+                     size_t outsz) {
+  (void)arg, (void)out, (void)outsz;
+  return umount2(path, MNT_DETACH) < 0 ? -errno : 0;
+}
+
+int sim_ctr_umount(const sim_ctr *c, const char *path) {
+  int dummy = 0;
+  return run_inside(c, umount_fn, path, NULL, &dummy, sizeof(dummy));
+}
+
+int sim_ctr_propagation(const sim_ctr *c, const char *path, char *out,
+                        size_t size) {
+  if (!c->running)
+    return -ESRCH;
+  int fd = openat(c->procfd, "mountinfo", O_RDONLY | O_CLOEXEC);
+  FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+  if (!f) {
+    if (fd >= 0)
+      close(fd);
+    return -errno;
+  }
+  /* Mount points relative to the init's root (the container's); the
+   * last line for path is the top of its stack. */
+  char *line = NULL;
+  size_t cap = 0;
+  int r = -ENOENT;
+  while (getline(&line, &cap, f) > 0) {
+    char point[PATH_MAX], rest[1024] = "";
+    if (sscanf(line, "%*s %*s %*s %*s %4095s %*s %1023[^\n]", point,
+               rest) < 1 || strcmp(point, path))
+      continue;
+    char *dash = strstr(rest, " - ");
+    if (dash)
+      *dash = '\0';
+    bool shared = strstr(rest, "shared:"), slave = strstr(rest, "master:");
+    snprintf(out, size, "%s", shared && slave ? "shared,slave"
+                              : shared        ? "shared"
+                              : slave         ? "slave"
+                                              : "private");
+    r = 0;
+  }
+  free(line);
+  fclose(f);
   return r;
 }
 

@@ -48,6 +48,7 @@ typedef struct sim_seen {
   int err;          /* 0 or errno of stat() inside the container */
   bool is_dir;
   bool ro;          /* the mount holding path is read-only (statvfs) */
+  unsigned long vfs_flags; /* statvfs's f_flag (ST_*) */
   int write_err;    /* 0 if a write test succeeded, else its errno */
   char content[256];/* first bytes of a file */
   unsigned long long dev, ino; /* what stat() saw */
@@ -77,6 +78,13 @@ int sim_ctr_remount_rw(const sim_ctr *c, const char *path);
 /* Owner of path as the container sees it (its user namespace's ids). */
 int sim_ctr_owner(const sim_ctr *c, const char *path, unsigned long *uid,
                   unsigned long *gid);
+/* umount2(path, MNT_DETACH) inside the container. */
+int sim_ctr_umount(const sim_ctr *c, const char *path);
+/* The propagation of the top mount at path inside the container, from
+ * its mountinfo: "shared", "slave", "shared,slave" or "private", into
+ * out.  -ENOENT when no mount is there. */
+int sim_ctr_propagation(const sim_ctr *c, const char *path, char *out,
+                        size_t size);
 /* Start a process inside the container that swaps a and b
  * (renameat2 RENAME_EXCHANGE) in a loop until sim_ctr_flip_stop. */
 int sim_ctr_flip_start(sim_ctr *c, const char *a, const char *b);

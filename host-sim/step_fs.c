@@ -54,16 +54,18 @@ static int step_ctr_write(line_ctx *l) {
 static int step_ctr_fs(line_ctx *l) {
   const char *cmd = l->tok[0];
   bool link = !strcmp(cmd, "ctr-symlink"), mnt = !strcmp(cmd, "ctr-mount"),
-       mv = !strcmp(cmd, "ctr-rename");
+       mv = !strcmp(cmd, "ctr-rename"), um = !strcmp(cmd, "ctr-umount");
   if (l->ntok != (link || mnt || mv ? 4 : 3))
     return fail(l, "usage: ctr-symlink ID TARGET LINKPATH | ctr-mkdir ID "
-                "PATH | ctr-mount ID FSTYPE PATH | ctr-rename ID OLD NEW");
+                "PATH | ctr-mount ID FSTYPE PATH | ctr-umount ID PATH | "
+                "ctr-rename ID OLD NEW");
   sim_ctr *c = running_ctr(l, l->tok[1]);
   if (!c)
     return 1;
   int r = link ? sim_ctr_symlink(c, l->tok[2], l->tok[3])
           : mnt ? sim_ctr_mount(c, l->tok[2], l->tok[3])
           : mv  ? sim_ctr_rename(c, l->tok[2], l->tok[3])
+          : um  ? sim_ctr_umount(c, l->tok[2])
                 : sim_ctr_mkdir(c, l->tok[2]);
   return outcome(l, r, r ? strerror(-r) : "");
 }
@@ -171,7 +173,7 @@ static bool can_idmap(const char *dir) {
 
 /* require [!]FEATURE: the rest of the scenario needs the kernel to have
  * (or to lack) it, else it ends here as skipped.  idmap: an idmapped bind
- * of $DATA (tmpfs: Linux 6.3). */
+ * of $DATA (tmpfs: Linux 6.3), by the new mount API. */
 static int step_require(line_ctx *l) {
   const char *f = l->ntok == 2 ? l->tok[1] : "";
   bool want = *f != '!';
@@ -179,7 +181,10 @@ static int step_require(line_ctx *l) {
     f++;
   if (strcmp(f, "idmap"))
     return fail(l, "usage: require [!]idmap");
-  bool have = can_idmap(l->s->data);
+  /* The plugin idmaps only by the new mount API: not where the run
+   * avoids it (--mechanism classic). */
+  bool have = !(l->s->avoid & SHAREDPATH_MECH_MOUNT_API) &&
+              can_idmap(l->s->data);
   if (have == want)
     return 0;
   printf("         -> skipped: this kernel %s %s\n", have ? "has" : "lacks", f);
@@ -228,6 +233,12 @@ static int step_host_fs(line_ctx *l) {
     r = mount(l->tok[1], l->tok[1], NULL, MS_BIND, NULL) < 0 ||
                 mount(NULL, l->tok[1], NULL, MS_SHARED, NULL) < 0
             ? -errno : 0;
+    if ((l->ntok != 3 && l->ntok != 4) ||
+        (l->ntok == 4 && strcmp(l->tok[3], "noexec")))
+      return fail(l, "usage: host-mount FSTYPE PATH [noexec]");
+    unsigned long flags = MS_NOSUID | MS_NODEV |
+                          (l->ntok == 4 ? MS_NOEXEC : 0);
+    r = mount(l->tok[1], l->tok[2], l->tok[1], flags, NULL) < 0 ? -errno : 0;
   } else if (!strcmp(cmd, "host-chattr")) {
     if (l->ntok != 3 || (strcmp(l->tok[2], "+i") && strcmp(l->tok[2], "-i")))
       return fail(l, "usage: host-chattr PATH +i|-i");
@@ -281,6 +292,7 @@ const sim_step sim_fs_steps[] = {
     {"host-bind-shared", step_host_fs},
     {"ctr-symlink", step_ctr_fs},        {"ctr-mkdir", step_ctr_fs},
     {"ctr-mount", step_ctr_fs},          {"ctr-rename", step_ctr_fs},
+    {"ctr-umount", step_ctr_fs},
     {"ctr-flip", step_ctr_flip},         {"ctr-flip-stop", step_ctr_flip_stop},
     {"ctr-hold", step_ctr_hold},         {"ctr-hold-stop", step_ctr_hold},
     {"ctr-remount-rw", step_ctr_remount_rw},

@@ -110,56 +110,56 @@ typedef struct use {
 static size_t uses(const sp_mech *m, use *u) {
   size_t n = 0;
   u[n++] = m->mount_api
-      ? (use){"host binds", "new mount API",
+      ? (use){"host-binds", "mount-api",
               "open_tree clone of the host path's fd, read-only and private "
               "(mount_setattr) before move_mount attaches it"}
-      : (use){"host binds", "mount(2)",
+      : (use){"host-binds", "mount(2)",
               "MS_BIND of the host path's fd through /proc/self/fd, then "
               "MS_PRIVATE and MS_REMOUNT|MS_BIND|MS_RDONLY repeating the "
               "mount's own flags, in a root-only dir, before anything can "
               "propagate from it"};
   u[n++] = m->mount_api
-      ? (use){"container binds", "new mount API",
+      ? (use){"container-binds", "mount-api",
               "inside the container: open_tree clone of /.sharedpath/<h>, "
               "read-only and propagation set while detached, move_mount "
               "onto the target's fd"}
-      : (use){"container binds", "mount(2)",
+      : (use){"container-binds", "mount(2)",
               "inside the container: MS_BIND of /.sharedpath/<h> onto the "
               "target's fd through the host's /proc/self/fd (read-only from "
               "the start: the source is), propagation set right after"};
   u[n++] = m->openat2
-      ? (use){"resolving targets", "openat2",
+      ? (use){"resolve", "openat2",
               "RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS from the container's "
               "root"}
-      : (use){"resolving targets", "walk",
+      : (use){"resolve", "walk",
               "from the container's root one component at a time "
               "(O_PATH|O_NOFOLLOW): a symlink's text followed inside the "
               "root (at most 40), '..' never above it, symlinks on procfs "
               "or sysfs refused"};
   u[n++] = m->pidfd
-      ? (use){"the container's process", "pidfd",
+      ? (use){"process", "pidfd",
               m->setns_pidfd ? "a pidfd pins it; setns on the pidfd"
                              : "a pidfd pins it; setns on /proc/PID/ns/mnt, "
                                "opened while the pidfd shows it alive"}
-      : (use){"the container's process", "/proc/PID",
+      : (use){"process", "proc-dir",
               "its /proc directory fd pins it (reads through it fail once "
               "it is gone); start time and mount namespace read through it "
               "before, and checked again after, each entry"};
   u[n++] = m->statmount
-      ? (use){"mount ids", "unique", "STATX_MNT_ID_UNIQUE: never reused"}
+      ? (use){"mount-ids", "unique", "STATX_MNT_ID_UNIQUE: never reused"}
       : m->statx_mount
-      ? (use){"mount ids", "statx", "STATX_MNT_ID: reused only once the "
+      ? (use){"mount-ids", "statx", "STATX_MNT_ID: reused only once the "
               "mount is gone"}
-      : (use){"mount ids", "fdinfo", "mnt_id of /proc/self/fdinfo: reused "
+      : (use){"mount-ids", "fdinfo", "mnt_id of /proc/self/fdinfo: reused "
               "only once the mount is gone"};
   u[n++] = m->statx_mount
-      ? (use){"mount roots", "statx", "STATX_ATTR_MOUNT_ROOT"}
-      : (use){"mount roots", "parent", "a mount id other than the "
+      ? (use){"mount-roots", "statx", "STATX_ATTR_MOUNT_ROOT"}
+      : (use){"mount-roots", "parent", "a mount id other than the "
               "directory's it was found in"};
   u[n++] = m->statmount
-      ? (use){"finding a moved mount", "statmount",
+      ? (use){"moved-mounts", "statmount",
               "where the recorded unique id is now"}
-      : (use){"finding a moved mount", "mountinfo",
+      : (use){"moved-mounts", "mountinfo",
               "the container's mountinfo, by the recorded id, checked at "
               "the mount point (root device and inode) and against the "
               "container's other paths"};

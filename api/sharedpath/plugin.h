@@ -218,7 +218,7 @@ struct sharedpath_plugin {
   int (*on_delete)(void *ctx, const struct sharedpath_container *c,
                    struct sharedpath_error *err);
 
-  /* Free memory the plugin returned (ctx NULL for check's). */
+  /* Free memory the plugin returned (for check's, ctx may be NULL). */
   void (*release)(void *ctx, void *ptr);
 
   /* ---- minor 1 ---- */
@@ -233,12 +233,16 @@ struct sharedpath_plugin {
   /* Which kernel mechanisms this plugin finds and would use with host
    * (its avoid field; the rest may be unset), without a context: nothing
    * is mounted or created, so it works where init would fail.
-   * *json_out, to release(NULL, ptr):
+   * *json_out, to release() (ctx NULL before init):
    *   {"kernel":"6.1.0-...","machine":"x86_64",
    *    "has":{"open_tree":true,...},          what the kernel answers
    *    "avoided":["openat2",...],             host->avoid
-   *    "use":[{"step":"mounts","mechanism":"new mount API",
-   *            "detail":"..."},...],          what the plugin would do
+   *    "use":[{"step":"container-binds","mechanism":"mount-api",
+   *            "detail":"..."},...],          what the plugin would do:
+   *      host-binds, container-binds: mount-api | mount(2);
+   *      resolve: openat2 | walk;  process: pidfd | proc-dir;
+   *      mount-ids: unique | statx | fdinfo;  mount-roots: statx | parent;
+   *      moved-mounts: statmount | mountinfo
    *    "guarantees":["..."],"limits":["..."]}  in words, for operators */
   int (*check)(const struct sharedpath_host *host, char **json_out,
                struct sharedpath_error *err);

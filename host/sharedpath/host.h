@@ -87,8 +87,15 @@ SPH_API int sph_list(sph_plugin *p, const char *id, char **json,
                      struct sharedpath_error *e);
 SPH_API int sph_delete(sph_plugin *p, const struct sharedpath_container *c,
                        struct sharedpath_error *e);
-/* Free what the plugin returned (spec, list). */
+/* Free what the plugin returned (spec, list, check). */
 SPH_API void sph_release(sph_plugin *p, void *ptr);
+
+/* check(): the kernel mechanisms the plugin would use with host (its
+ * avoid field; may be NULL), as JSON (plugin.h), to sph_release.  Needs
+ * no init: after sph_open as well as after sph_load.  -ENOSYS, with a
+ * message, for a plugin of ABI 1.0 or 1.1. */
+SPH_API int sph_check(sph_plugin *p, const struct sharedpath_host *host,
+                      char **json, struct sharedpath_error *e);
 
 /* ---- a container's process ---- */
 
