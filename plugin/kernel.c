@@ -134,8 +134,8 @@ static size_t uses(const sp_mech *m, use *u) {
       : (use){"resolve", "walk",
               "from the container's root one component at a time "
               "(O_PATH|O_NOFOLLOW): a symlink's text followed inside the "
-              "root (at most 40), '..' never above it, symlinks on procfs "
-              "or sysfs refused"};
+              "root (at most 40), '..' never above it, magic links "
+              "refused"};
   u[n++] = m->pidfd
       ? (use){"process", "pidfd",
               m->setns_pidfd ? "a pidfd pins it; setns on the pidfd"
@@ -188,18 +188,18 @@ static size_t limits(const sp_mech *m, const char **l) {
              "master) until the requested one is set right after; only the "
              "plugin mounts below the master, so nothing arrives meanwhile";
   if (!m->openat2)
-    l[n++] = "targets through a symlink on procfs or sysfs are refused "
-             "(openat2 refuses magic links only); those paths are refused "
-             "anyway once resolved";
+    l[n++] = "magic links are told by what they read back (an absolute "
+             "path or type:[...] on procfs or sysfs), not by their kind as "
+             "openat2 does; only text is ever followed, inside the root";
   if (!m->pidfd)
     l[n++] = "a bare pid is pinned when the call starts: an engine should "
              "pass a /proc/PID dir fd it has checked (libsharedpath-host "
              "does), or the process found at the start is the one used";
   if (!m->statmount)
     l[n++] = "mount ids are reusable: a remove that does not find its mount "
-             "at the path reads the container's whole mountinfo; a mount of "
-             "its host path there that the container covered with another "
-             "mount makes the remove fail until it is uncovered";
+             "at its path reads the container's whole mountinfo, and checks "
+             "the id it finds at the mount point and against the "
+             "container's other paths";
   return n;
 }
 
@@ -263,6 +263,11 @@ int sp_mech_json(const sp_mech *m, char **out, sp_error *err) {
   }
   json_object_object_add(o, "kernel", json_object_new_string(un.release));
   json_object_object_add(o, "machine", json_object_new_string(un.machine));
+  sp_error why = {0};
+  bool usable = sp_mech_usable(m, &why) == 0;
+  json_object_object_add(o, "usable", json_object_new_boolean(usable));
+  if (!usable)
+    json_object_object_add(o, "problem", json_object_new_string(why.msg));
   for (size_t i = 0; i < SP_ARRAY_SIZE(has_names); i++)
     json_object_object_add(
         has, has_names[i].name,

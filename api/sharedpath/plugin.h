@@ -235,6 +235,7 @@ struct sharedpath_plugin {
    * is mounted or created, so it works where init would fail.
    * *json_out, to release() (ctx NULL before init):
    *   {"kernel":"6.1.0-...","machine":"x86_64",
+   *    "usable":true,                         false: "problem":"..." 
    *    "has":{"open_tree":true,...},          what the kernel answers
    *    "avoided":["openat2",...],             host->avoid
    *    "use":[{"step":"container-binds","mechanism":"mount-api",

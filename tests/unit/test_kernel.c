@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "mntid.h"
 #include "nsexec.h"
 #include "sharedpath/host.h"
@@ -413,6 +414,39 @@ static void test_target_by_procdir(void) {
   CU_ASSERT_EQUAL(sp_target_open(&m, &c, &t, NULL), -EPERM);
 }
 
+/* `sharedpath check`'s text: from the plugin's JSON, each step with its
+ * mechanism, and a kernel the plugin cannot work on said so and failed. */
+static void test_check_print(void) {
+  char *text = NULL;
+  size_t size = 0;
+  FILE *f = open_memstream(&text, &size);
+  const char ok[] = "{\"kernel\":\"4.19.90\",\"machine\":\"x86_64\","
+                    "\"usable\":true,\"has\":{\"open_tree\":false,"
+                    "\"fdinfo_mnt_id\":true},\"avoided\":[],"
+                    "\"use\":[{\"step\":\"container-binds\",\"mechanism\":"
+                    "\"mount(2)\",\"detail\":\"by fd\"}],"
+                    "\"guarantees\":[\"G1\"],\"limits\":[\"L1\"]}";
+  CU_ASSERT_EQUAL(spc_check_print(ok, "/p.so", f, NULL), 0);
+  fflush(f);
+  CU_ASSERT_PTR_NOT_NULL(strstr(text, "kernel 4.19.90 (x86_64)\nplugin /p.so"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(text, "  container binds  mount(2)   by fd\n"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(text, "the kernel has: fdinfo_mnt_id\n"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(text, "it lacks:       open_tree\n"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(text, "  - G1\n"));
+  CU_ASSERT_PTR_NOT_NULL(strstr(text, "  - L1\n"));
+  fclose(f);
+  free(text);
+  f = open_memstream(&text, &size);
+  const char bad[] = "{\"kernel\":\"x\",\"usable\":false,\"problem\":"
+                     "\"no /proc\",\"use\":[],\"limits\":[]}";
+  CU_ASSERT_EQUAL(spc_check_print(bad, "/p.so", f, NULL), -ENOTSUP);
+  fflush(f);
+  CU_ASSERT_PTR_NOT_NULL(strstr(text, "NOT USABLE HERE: no /proc"));
+  fclose(f);
+  free(text);
+  CU_ASSERT_EQUAL(spc_check_print("[1]", "/p.so", stdout, NULL), -EINVAL);
+}
+
 void register_kernel_suite(void) {
   CU_pSuite s = CU_add_suite("kernel", NULL, NULL);
   ADD(s, test_probe_matches_kernel);
@@ -424,4 +458,5 @@ void register_kernel_suite(void) {
   ADD(s, test_mountinfo_parse);
   ADD(s, test_mountinfo_each);
   ADD(s, test_target_by_procdir);
+  ADD(s, test_check_print);
 }
