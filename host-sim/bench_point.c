@@ -210,7 +210,8 @@ static int measure(sim *s, const bench_opts *o, point *pt, char *msg,
 
   floor_path fp = {.target = "/floor",
                    .src = SHAREDPATH_CONTAINER_DIR "/" FLOOR_NAME};
-  floor_ctx f = {.c = c, .paths = &fp, .n = 1, .state_fd = -1};
+  floor_ctx f = {.c = c, .classic = o->classic, .paths = &fp, .n = 1,
+                 .state_fd = -1};
   snprintf(fp.host, sizeof(fp.host), "%s/floor", s->data);
   snprintf(fp.mid, sizeof(fp.mid), "%s/midpath/%s/" FLOOR_NAME, s->root,
            c->id);
