@@ -171,20 +171,21 @@ static bool can_idmap(const char *dir) {
   return ok;
 }
 
-/* require [!]FEATURE: the rest of the scenario needs the kernel to have
- * (or to lack) it, else it ends here as skipped.  idmap: an idmapped bind
- * of $DATA (tmpfs: Linux 6.3), by the new mount API. */
+/* require [!]FEATURE: the rest of the scenario needs the plugin to be
+ * able (or unable) to use it here, else it ends here as skipped.
+ * mount-api: the new mount API (Linux 5.12, and not avoided: --mechanism
+ * classic); idmap: that, and an idmapped bind of $DATA (tmpfs: 6.3). */
 static int step_require(line_ctx *l) {
   const char *f = l->ntok == 2 ? l->tok[1] : "";
   bool want = *f != '!';
   if (!want)
     f++;
-  if (strcmp(f, "idmap"))
-    return fail(l, "usage: require [!]idmap");
-  /* The plugin idmaps only by the new mount API: not where the run
-   * avoids it (--mechanism classic). */
+  if (strcmp(f, "idmap") && strcmp(f, "mount-api"))
+    return fail(l, "usage: require [!]idmap|[!]mount-api");
   bool have = !(l->s->avoid & SHAREDPATH_MECH_MOUNT_API) &&
-              can_idmap(l->s->data);
+              (mount_setattr(-1, "", ~0u, NULL, 0) == 0 || errno != ENOSYS);
+  if (have && !strcmp(f, "idmap"))
+    have = can_idmap(l->s->data);
   if (have == want)
     return 0;
   printf("         -> skipped: this kernel %s %s\n", have ? "has" : "lacks", f);
@@ -221,10 +222,12 @@ static int step_host_fs(line_ctx *l) {
     if (fd >= 0)
       close(fd);
   } else if (!strcmp(cmd, "host-mount")) {
-    if (l->ntok != 3)
-      return fail(l, "usage: host-mount FSTYPE PATH");
-    r = mount(l->tok[1], l->tok[2], l->tok[1], MS_NOSUID | MS_NODEV, NULL) < 0
-            ? -errno : 0;
+    if ((l->ntok != 3 && l->ntok != 4) ||
+        (l->ntok == 4 && strcmp(l->tok[3], "noexec")))
+      return fail(l, "usage: host-mount FSTYPE PATH [noexec]");
+    unsigned long flags = MS_NOSUID | MS_NODEV |
+                          (l->ntok == 4 ? MS_NOEXEC : 0);
+    r = mount(l->tok[1], l->tok[2], l->tok[1], flags, NULL) < 0 ? -errno : 0;
   } else if (!strcmp(cmd, "host-bind-shared")) {
     /* PATH bound onto itself as a shared mount, as host paths are under
      * systemd: mounts made below it later propagate to its slaves. */
@@ -233,12 +236,6 @@ static int step_host_fs(line_ctx *l) {
     r = mount(l->tok[1], l->tok[1], NULL, MS_BIND, NULL) < 0 ||
                 mount(NULL, l->tok[1], NULL, MS_SHARED, NULL) < 0
             ? -errno : 0;
-    if ((l->ntok != 3 && l->ntok != 4) ||
-        (l->ntok == 4 && strcmp(l->tok[3], "noexec")))
-      return fail(l, "usage: host-mount FSTYPE PATH [noexec]");
-    unsigned long flags = MS_NOSUID | MS_NODEV |
-                          (l->ntok == 4 ? MS_NOEXEC : 0);
-    r = mount(l->tok[1], l->tok[2], l->tok[1], flags, NULL) < 0 ? -errno : 0;
   } else if (!strcmp(cmd, "host-chattr")) {
     if (l->ntok != 3 || (strcmp(l->tok[2], "+i") && strcmp(l->tok[2], "-i")))
       return fail(l, "usage: host-chattr PATH +i|-i");
