@@ -284,13 +284,8 @@ static long read_map_root(const child_args *a, const char *name) {
   if (fd < 0)
     return fd;
   char text[1024];
-  ssize_t n = read(fd, text, sizeof(text) - 1);
-  int e = errno;
-  close(fd);
-  if (n < 0)
-    return -e;
-  text[n] = '\0';
-  return map_root(text);
+  ssize_t n = sp_read_small(fd, text, sizeof(text));
+  return n < 0 ? n : map_root(text);
 }
 
 /* Whether the container has a user namespace of its own and, if so, the

@@ -57,20 +57,24 @@ static void fdinfo_path(char buf[32], int fd) {
   buf[o] = '\0';
 }
 
+ssize_t sp_read_small(int fd, char *buf, size_t size) {
+  ssize_t n = read(fd, buf, size - 1);
+  int e = errno;
+  close(fd);
+  if (n < 0)
+    return -e;
+  buf[n] = '\0';
+  return n;
+}
+
 int sp_fdinfo_mnt_id(int procfd, int fd, uint64_t *id) {
-  char path[32];
+  char path[32], text[512];
   fdinfo_path(path, fd);
   int f = openat(procfd, path, O_RDONLY | O_CLOEXEC);
   if (f < 0)
     return -errno;
-  char text[512];
-  ssize_t n = read(f, text, sizeof(text) - 1);
-  int e = errno;
-  close(f);
-  if (n < 0)
-    return -e;
-  text[n] = '\0';
-  return sp_fdinfo_parse_mnt_id(text, (size_t)n, id);
+  ssize_t n = sp_read_small(f, text, sizeof(text));
+  return n < 0 ? (int)n : sp_fdinfo_parse_mnt_id(text, (size_t)n, id);
 }
 
 int sp_fd_mnt_id(const sp_mech *m, int procfd, int fd, bool unique,

@@ -17,6 +17,10 @@ static inline bool sp_mnt_id_is_unique(uint64_t id) {
   return id >= SP_MNT_ID_UNIQUE_MIN;
 }
 
+/* One read of fd (a small procfs file) into buf, NUL-terminated, and fd
+ * closed: the length, or -errno. */
+ssize_t sp_read_small(int fd, char *buf, size_t size) SP_HIDDEN;
+
 /* The "mnt_id:" of an fdinfo text.  0 or -EINVAL. */
 int sp_fdinfo_parse_mnt_id(const char *text, size_t len,
                            uint64_t *id) SP_HIDDEN;

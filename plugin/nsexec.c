@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "fault.h"
+#include "mntid.h"
 #include "nsexec.h"
 
 /* Under ASan: the child runs instrumented code on the lent stack and
@@ -75,12 +76,9 @@ static int read_stat(int procfd, pid_t *pid, uint64_t *start) {
   if (fd < 0)
     return errno == ENOENT ? -ESRCH : -errno;
   char line[1024];
-  ssize_t n = read(fd, line, sizeof(line) - 1);
-  int e = errno;
-  close(fd);
+  ssize_t n = sp_read_small(fd, line, sizeof(line));
   if (n < 0)
-    return e == ENOENT ? -ESRCH : -e;
-  line[n] = '\0';
+    return n == -ENOENT ? -ESRCH : (int)n;
   return parse_stat(line, pid, start);
 }
 
