@@ -1087,7 +1087,9 @@ static int locate(child_args *a, sp_ctr_op *op, uint64_t want, int kind,
  * but cannot be reached: another mount covers it, or it keeps moving. */
 static int detach_moved(child_args *a, sp_ctr_op *op, uint64_t want,
                         int kind) {
-  for (int tries = 0; tries < 10; tries++) {
+  /* Bounded, for a container that renames in a loop; a rename between
+   * the lookup and the resolve only makes us look again. */
+  for (int tries = 0; tries < 200; tries++) {
     bool shows_host;
     int r = locate(a, op, want, kind, &shows_host);
     if (r == -ENOENT)
