@@ -527,15 +527,20 @@ static int look(child_args *a, int fd, int parent, const sp_ident *id,
   if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS | want, &sx) < 0)
     return -errno;
   *s = (seen){.mode = sx.stx_mode};
+  uint64_t read = 0; /* fdinfo's id, where the mount-root test read it */
   if (makedev(sx.stx_dev_major, sx.stx_dev_minor) == id->dev &&
       sx.stx_ino == id->ino) {
-    int r = sp_fd_is_mount_root(m, a->procfd, fd, parent, &sx);
+    int r = sp_fd_mount_root_id(m, a->procfd, fd, parent, &sx, &read);
     if (r < 0)
       return r;
     s->ours = r == 1;
   }
   if (kind == ID_NONE)
     return 0;
+  if (!want && read) {
+    s->mnt_id = read;
+    return 0;
+  }
   if (!want)
     return sp_fdinfo_mnt_id(a->procfd, fd, &s->mnt_id);
   if (!(sx.stx_mask & want))

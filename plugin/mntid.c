@@ -96,6 +96,13 @@ int sp_fd_mnt_id(const sp_mech *m, int procfd, int fd, bool unique,
 
 int sp_fd_is_mount_root(const sp_mech *m, int procfd, int fd, int parent,
                         const struct statx *sx) {
+  uint64_t id;
+  return sp_fd_mount_root_id(m, procfd, fd, parent, sx, &id);
+}
+
+int sp_fd_mount_root_id(const sp_mech *m, int procfd, int fd, int parent,
+                        const struct statx *sx, uint64_t *fd_id) {
+  *fd_id = 0;
   if (m->statx_mount) {
     if (!(sx->stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
       return -ENOSYS;
@@ -116,8 +123,10 @@ int sp_fd_is_mount_root(const sp_mech *m, int procfd, int fd, int parent,
   if (r == 0 && makedev(sx->stx_dev_major, sx->stx_dev_minor) != sb.st_dev)
     r = 1; /* another filesystem: a mount starts here */
   else if (r == 0 && (r = sp_fd_mnt_id(m, procfd, fd, false, &a)) == 0 &&
-           (r = sp_fd_mnt_id(m, procfd, up, false, &b)) == 0)
+           (r = sp_fd_mnt_id(m, procfd, up, false, &b)) == 0) {
     r = a != b;
+    *fd_id = a;
+  }
   if (up != parent)
     close(up);
   return r;

@@ -38,6 +38,10 @@ int sp_fd_mnt_id(const sp_mech *m, int procfd, int fd, bool unique,
  * looked up in), or for a directory without parent (-1) than its "..". */
 int sp_fd_is_mount_root(const sp_mech *m, int procfd, int fd, int parent,
                         const struct statx *sx) SP_HIDDEN;
+/* The same; *fd_id gets fd's reusable mount id where that was read on the
+ * way (fdinfo's), else 0: a caller that needs it too reads it once. */
+int sp_fd_mount_root_id(const sp_mech *m, int procfd, int fd, int parent,
+                        const struct statx *sx, uint64_t *fd_id) SP_HIDDEN;
 
 /* The MS_* flags a bind remount must repeat, from statfs's f_flags
  * (ST_*): nosuid, nodev, noexec and the atime flags.  A remount replaces
