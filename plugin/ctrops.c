@@ -1062,15 +1062,16 @@ static int scan(child_args *a, sp_mi_fn fn, void *f) {
   return r < 0 ? r : 0;
 }
 
-/* Where mount want (of kind) is now, into a->sc->point: 0, or -ENOENT
+/* Where mount want (of kind) is now, into point (PATH_MAX; a->sc->point
+ * where the mountinfo is read): 0, or -ENOENT
  * when it is gone.  *shows_host: it is a mount of the op's host path (a
  * reusable id may have passed to another mount since ours went). */
 static int locate(child_args *a, sp_ctr_op *op, uint64_t want, int kind,
-                  bool *shows_host) {
+                  bool *shows_host, char *point) {
   *shows_host = true;
   if (kind == ID_UNIQUE) {
     int r = root_in(a); /* statmount names mount points from our root */
-    return r < 0 ? r : mount_point_of(want, a->sc->point, PATH_MAX);
+    return r < 0 ? r : mount_point_of(want, point, PATH_MAX);
   }
   mi_find f = {.a = a, .op = op, .want = want};
   copy_point(&f);
@@ -1092,11 +1093,13 @@ static int locate(child_args *a, sp_ctr_op *op, uint64_t want, int kind,
  * but cannot be reached: another mount covers it, or it keeps moving. */
 static int detach_moved(child_args *a, sp_ctr_op *op, uint64_t want,
                         int kind) {
+  /* statmount's answer needs no scratch (sp_ctr_run lends none then). */
+  char local[PATH_MAX], *point = a->sc ? a->sc->point : local;
   /* Bounded, for a container that renames in a loop; a rename between
    * the lookup and the resolve only makes us look again. */
   for (int tries = 0; tries < 200; tries++) {
     bool shows_host;
-    int r = locate(a, op, want, kind, &shows_host);
+    int r = locate(a, op, want, kind, &shows_host, point);
     if (r == -ENOENT)
       return 1;
     if (r < 0)
@@ -1104,10 +1107,10 @@ static int detach_moved(child_args *a, sp_ctr_op *op, uint64_t want,
     /* The copy under /.sharedpath shows the host path too: an id that
      * passed to it (ours is gone then: ids are unique among live mounts)
      * is never taken for ours. */
-    if (sp_path_within(a->sc->point, SHAREDPATH_CONTAINER_DIR))
+    if (sp_path_within(point, SHAREDPATH_CONTAINER_DIR))
       return 1;
     uint64_t top = 0;
-    r = detach_at(a, op, a->sc->point, want, kind, &top);
+    r = detach_at(a, op, point, want, kind, &top);
     if (r <= 0)
       return r;
     /* That id is another mount's now (a reusable one passes on once ours
@@ -1282,12 +1285,10 @@ int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n,
    * by fd path, fdinfo's mount ids, the container's mountinfo.  A
    * directory is unmounted through the child's cwd, and with every newer
    * mechanism a detach needs nothing else. */
-  bool need_proc = !m->mount_api || !m->statx_mount, need_mi = false,
-       detach = false;
+  bool need_proc = !m->mount_api || !m->statx_mount, need_mi = false;
   for (size_t i = 0; i < n; i++) {
     ops[i].result = 0, ops[i].stage = 0, ops[i].did = false;
     need_proc |= !ops[i].ident.is_dir || ops[i].attach;
-    detach |= !ops[i].attach;
     if (!ops[i].attach &&
         !(m->statmount && sp_mnt_id_is_unique(ops[i].mnt_id)))
       need_mi = true;
@@ -1301,7 +1302,7 @@ int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n,
   }
   /* The walk's room, and a search's: lent, the child may not allocate. */
   _cleanup_free_ scratch *sc = NULL;
-  if (!m->openat2 || !m->mount_api || detach) {
+  if (!m->openat2 || !m->mount_api || need_mi) {
     if (!(sc = malloc(sizeof(*sc))))
       return sp_fail(err, -ENOMEM, "out of memory");
   }

@@ -82,11 +82,11 @@ static int read_stat(int procfd, pid_t *pid, uint64_t *start) {
   return parse_stat(line, pid, start);
 }
 
+/* A /proc/PID dir fd, not a pidfd (one that is not a dir fails at its
+ * first openat). */
 static bool is_proc_dir(int fd) {
   struct statfs sf;
-  struct stat sb;
-  return fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC &&
-         fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode);
+  return fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
 }
 
 /* Pinned by its /proc dir: start time and mount namespace read through
