@@ -93,6 +93,15 @@ const spc_cmd_info spc_cmds[] = {
    "unknown.  Use it after `runc delete` for a bundle prepared with\n"
    "--persist, or `podman rm` of a container run with\n"
    "io.sharedpath.persist=true.\n"},
+  {"check", SPC_CMD_CHECK, SPC_OPT_JSON, 0, 0,
+   "check [--json]",
+   "show what the plugin can use and guarantee on this kernel",
+   "Prints the kernel, the mechanism the plugin takes for each step (the\n"
+   "newest the kernel has, or the older way it falls back to), what the\n"
+   "kernel has and lacks, what holds here and what, if anything, is given\n"
+   "up.  --json prints the plugin's own answer.  Changes nothing: the\n"
+   "plugin is loaded without init.  Exit status 1 when the plugin cannot\n"
+   "work on this kernel.\n"},
   {"help", SPC_CMD_HELP, 0, 0, 1,
    "help [COMMAND]",
    "show help",
@@ -244,7 +253,8 @@ int spc_args_parse(int argc, char **argv, spc_args *a, sp_error *e) {
                    a->cmd->synopsis);
   /* Ids are checked here: they become file names. */
   bool takes_id = a->cmd->cmd != SPC_CMD_OCI_PREPARE &&
-                  a->cmd->cmd != SPC_CMD_HOOK && a->cmd->cmd != SPC_CMD_HELP;
+                  a->cmd->cmd != SPC_CMD_HOOK && a->cmd->cmd != SPC_CMD_HELP &&
+                  a->cmd->cmd != SPC_CMD_CHECK;
   if (takes_id && (r = spc_id_validate(a->args[0], e)) < 0)
     return r;
   return 0;

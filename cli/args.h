@@ -25,6 +25,7 @@ typedef enum spc_cmd {
   SPC_CMD_REMOVE,
   SPC_CMD_LIST,
   SPC_CMD_DELETE,
+  SPC_CMD_CHECK,
   SPC_CMD_HELP,
 } spc_cmd;
 

@@ -11,6 +11,7 @@
 
 #include "args.h"
 #include "cgscan.h"
+#include "check.h"
 #include "fileio.h"
 #include "hooklog.h"
 #include "id.h"
@@ -587,7 +588,7 @@ int main(int argc, char **argv) {
   app ap = {.a = &a};
   char where[PATH_MAX + 64];
   int r;
-  snprintf(where, sizeof(where), "%s %s", a.cmd->name,
+  snprintf(where, sizeof(where), "%s%s%s", a.cmd->name, a.nargs ? " " : "",
            a.nargs ? a.args[0] : "");
   switch (a.cmd->cmd) {
   case SPC_CMD_OCI_PREPARE:
@@ -608,6 +609,10 @@ int main(int argc, char **argv) {
     break;
   case SPC_CMD_DELETE:
     r = cmd_delete(&ap, &e);
+    break;
+  case SPC_CMD_CHECK:
+    if ((r = plugin_path(&a, ap.plugin, &e)) == 0)
+      r = spc_check(ap.plugin, a.json, stdout, &e);
     break;
   default:
     r = -EINVAL;

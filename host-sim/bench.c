@@ -55,14 +55,18 @@ static void print_batch_json(const point *pt) {
          per_extra(pt->floor_badd.median, pt->floor_add.median, pt->batch));
 }
 
+static const char *mechanism = "new";
+
 static void print_point_json(const point *pt) {
-  printf("{\"containers\":%u,\"paths\":%u,\"rounds\":%u,"
+  printf("{\"mechanism\":\"%s\",\"containers\":%u,\"paths\":%u,"
+         "\"rounds\":%u,"
          "\"add_median_us\":%.1f,\"add_p99_us\":%.1f,"
          "\"remove_median_us\":%.1f,\"remove_p99_us\":%.1f,"
          "\"floor_add_median_us\":%.1f,\"floor_add_p99_us\":%.1f,"
          "\"floor_remove_median_us\":%.1f,\"floor_remove_p99_us\":%.1f,"
          "\"add_ratio_vs_floor\":%.3f,\"remove_ratio_vs_floor\":%.3f,",
-         pt->containers, pt->paths, pt->rounds, pt->add.median, pt->add.p99,
+         mechanism, pt->containers, pt->paths, pt->rounds, pt->add.median,
+         pt->add.p99,
          pt->rm.median, pt->rm.p99, pt->floor_add.median, pt->floor_add.p99,
          pt->floor_rm.median, pt->floor_rm.p99,
          ratio(pt->add.median, pt->floor_add.median),
@@ -87,6 +91,7 @@ static void print_point_json(const point *pt) {
 }
 
 static void print_header(void) {
+  printf("mechanism: %s\n", mechanism);
   printf("%10s %5s | %9s %9s %9s | %9s %9s | %6s %6s | %9s %7s | %6s\n",
          "containers", "paths", "add_med", "add_p99", "rm_med", "floor_add",
          "floor_rm", "add/fl", "rm/fl", "by_hand", "speedup",
@@ -128,7 +133,7 @@ static void usage(FILE *f) {
 "Usage: sharedpath-sim [--plugin PATH] bench [--containers N] [--paths M]\n"
 "                      [--rounds R] [--by-hand-rounds H] [--batch B]\n"
 "                      [--batch-rounds R] [--state-dir DIR] [--json]\n"
-"                      [--sweep]\n"
+"                      [--sweep] [--mechanism new|classic]\n"
 "\n"
 "Starts N containers with M paths each through the plugin, then times\n"
 "adding and removing one more path (R rounds, after a warm-up), interleaved\n"
@@ -151,6 +156,11 @@ static void usage(FILE *f) {
 "                      = cost at 200x20 / cost at 1x1; then batches of 128\n"
 "                      (1 x 0) and 100 (50 x 20); with --state-dir, 50 x 20\n"
 "                      and the batch of 128 again with the state there\n"
+"  --mechanism new|classic\n"
+"                      the plugin's mechanisms: the newest the kernel has\n"
+"                      (default), or a 4.18 kernel's (host.avoid); the floor\n"
+"                      does the same kernel work the same way (mount(2) by\n"
+"                      path, setns on the ns file)\n"
 "  --json              one JSON object on stdout\n");
 }
 
@@ -165,6 +175,7 @@ static int parse(int argc, char **argv, bench_opts *o) {
       {"state-dir", required_argument, NULL, 'S'},
       {"json", no_argument, NULL, 'j'},
       {"sweep", no_argument, NULL, 's'},
+      {"mechanism", required_argument, NULL, 'M'},
       {"help", no_argument, NULL, 'h'},
       {0},
   };
@@ -174,6 +185,14 @@ static int parse(int argc, char **argv, bench_opts *o) {
     char *end = NULL;
     if (ch == 'S') {
       o->state_dir = optarg;
+      continue;
+    }
+    if (ch == 'M') {
+      if (strcmp(optarg, "new") && strcmp(optarg, "classic")) {
+        fprintf(stderr, "sharedpath-sim bench: --mechanism new|classic\n");
+        return 2;
+      }
+      o->classic = !strcmp(optarg, "classic");
       continue;
     }
     unsigned long v = optarg ? strtoul(optarg, &end, 10) : 0;
@@ -229,6 +248,13 @@ int sim_bench_main(sim *s, int argc, char **argv) {
   int rc = parse(argc, argv, &o);
   if (rc)
     return rc == 1 ? 0 : rc;
+  /* The engine's avoid, for every point's setup (sim_setup). */
+  if (o.classic)
+    s->avoid = SHAREDPATH_MECH_ALL;
+  mechanism = s->avoid == SHAREDPATH_MECH_ALL ? "classic"
+              : s->avoid                      ? "mixed"
+                                              : "new";
+  o.classic = s->avoid == SHAREDPATH_MECH_ALL;
   point_spec one = {o.containers, o.paths, o.batch, o.state_dir != NULL};
   size_t np = 1;
   if (o.sweep)

@@ -28,6 +28,8 @@ typedef struct bench_opts {
   unsigned int batch_rounds; /* rounds of the batch part */
   const char *state_dir;     /* --state-dir DIR: state in a temp dir there */
   bool json, sweep, quiet;
+  bool classic; /* --mechanism classic: the plugin and the floor both take
+                 * a 4.18 kernel's way (mount(2), the ns file) */
 } bench_opts;
 
 typedef struct stats {
@@ -86,6 +88,7 @@ typedef struct floor_path {
 } floor_path;
 typedef struct floor_ctx {
   const sim_ctr *c;
+  bool classic; /* mount(2) by path, setns on the ns file */
   floor_path *paths;
   size_t n;
   int state_fd;     /* floor_state_open */

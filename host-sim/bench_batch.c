@@ -182,7 +182,8 @@ int bench_batch(sim *s, const bench_opts *o, sim_ctr *c, point *pt,
   _cleanup_close_ int sdir = open(s->state, O_RDONLY | O_DIRECTORY |
                                   O_CLOEXEC);
   _cleanup_close_ int sfd = sdir >= 0 ? floor_state_open(sdir, 1 << 20) : -1;
-  floor_ctx f = {.c = c, .paths = b.fp, .n = b.n, .state_fd = sfd,
+  floor_ctx f = {.c = c, .classic = o->classic, .paths = b.fp, .n = b.n,
+                 .state_fd = sfd,
                  .state_text = text};
   if (!text)
     r = bench_fail(msg, msgsz, -ENOMEM, "out of memory");

@@ -22,13 +22,19 @@ extern char **environ;
  * target; or, unmounting, target detached. */
 typedef struct floor_child {
   int pidfd;
-  bool mount;
+  bool mount, classic;
   const floor_path *paths, *extra;
   size_t n, nextra;
   int err;
 } floor_child;
 
-static int child_mount(const floor_path *p) {
+/* Classic: a bind of the copy onto the target by path, made a slave by
+ * path. */
+static int child_mount(const floor_path *p, bool classic) {
+  if (classic)
+    return mount(p->src, p->target, NULL, MS_BIND, NULL) < 0 ||
+                   mount(NULL, p->target, NULL, MS_SLAVE, NULL) < 0
+               ? -errno : 0;
   int tree = open_tree(AT_FDCWD, p->src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
   struct mount_attr slave = {.propagation = MS_SLAVE};
   int r = tree < 0 ||
@@ -49,11 +55,18 @@ static int floor_child_main(void *arg) {
     _exit(0);
   }
   for (size_t i = 0; i < a->n && !a->err; i++)
-    a->err = a->mount ? child_mount(&a->paths[i])
+    a->err = a->mount ? child_mount(&a->paths[i], a->classic)
              : umount2(a->paths[i].target, MNT_DETACH) < 0 ? -errno : 0;
   for (size_t i = 0; i < a->nextra && !a->err; i++)
-    a->err = child_mount(&a->extra[i]);
+    a->err = child_mount(&a->extra[i], a->classic);
   _exit(0);
+}
+
+/* What the floor enters the container by: as the plugin does, the pidfd
+ * where there is one (setns takes it since 5.8) and not classic, else the
+ * ns file. */
+static int floor_ns(const floor_ctx *f) {
+  return f->c->pidfd >= 0 && !f->classic ? f->c->pidfd : f->c->nsfd;
 }
 
 /* Enter the container in a CLONE_VM|CLONE_VFORK child sharing the fd table
@@ -111,6 +124,14 @@ int floor_add(floor_ctx *f) {
     _cleanup_close_ int hostfd = open(p->host, O_PATH | O_CLOEXEC);
     if (hostfd < 0 || mkdir(p->mid, 0700) < 0 || mkdir(p->m, 0700) < 0)
       return -errno;
+    if (f->classic) {
+      /* The host path bound onto mid by path and made private. */
+      if (mount(p->host, p->mid, NULL, MS_BIND, NULL) < 0 ||
+          mount(NULL, p->mid, NULL, MS_PRIVATE, NULL) < 0 ||
+          mount(p->mid, p->m, NULL, MS_BIND, NULL) < 0)
+        return -errno;
+      continue;
+    }
     _cleanup_close_ int tree = open_tree(hostfd, "", OPEN_TREE_CLONE |
                                          OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
     struct mount_attr priv = {.propagation = MS_PRIVATE};
@@ -120,14 +141,14 @@ int floor_add(floor_ctx *f) {
         mount(p->mid, p->m, NULL, MS_BIND, NULL) < 0)
       return -errno;
   }
-  floor_child a = {.pidfd = f->c->pidfd, .mount = true, .paths = f->paths,
+  floor_child a = {.pidfd = floor_ns(f), .classic = f->classic, .mount = true, .paths = f->paths,
                    .n = f->n};
   int r = floor_in_container(&a);
   return r < 0 ? r : floor_state_write(f);
 }
 
 int floor_remove(floor_ctx *f) {
-  floor_child a = {.pidfd = f->c->pidfd, .paths = f->paths, .n = f->n};
+  floor_child a = {.pidfd = floor_ns(f), .classic = f->classic, .paths = f->paths, .n = f->n};
   int r = floor_in_container(&a);
   if (r < 0)
     return r;
@@ -142,7 +163,7 @@ int floor_remove(floor_ctx *f) {
 }
 
 int floor_start(floor_ctx *f, const floor_path *extra, size_t nextra) {
-  floor_child a = {.pidfd = f->c->pidfd, .mount = true, .paths = f->paths,
+  floor_child a = {.pidfd = floor_ns(f), .classic = f->classic, .mount = true, .paths = f->paths,
                    .n = f->n, .extra = extra, .nextra = nextra};
   int r = floor_in_container(&a);
   return r < 0 ? r : floor_state_write(f);

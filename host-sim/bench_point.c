@@ -85,7 +85,7 @@ struct sharedpath_container bench_ctr_desc(const sim_ctr *c) {
       .size = sizeof(struct sharedpath_container),
       .id = c->id,
       .pid = c->pid,
-      .pidfd = c->pidfd,
+      .pidfd = sim_ctr_handle(c, false),
   };
 }
 
@@ -124,7 +124,7 @@ static int make_rootfs(const char *rootfs) {
 static int add_container(sim *s, unsigned int i, unsigned int npaths,
                          char *msg, size_t msgsz) {
   sim_ctr *c = &s->ctrs[s->nctrs];
-  *c = (sim_ctr){.pidfd = -1};
+  *c = (sim_ctr)SIM_CTR_INIT;
   snprintf(c->id, sizeof(c->id), "bench%u", i);
   snprintf(c->rootfs, sizeof(c->rootfs), "%s/%s", s->rootfs, c->id);
   int r = make_rootfs(c->rootfs);
@@ -210,7 +210,8 @@ static int measure(sim *s, const bench_opts *o, point *pt, char *msg,
 
   floor_path fp = {.target = "/floor",
                    .src = SHAREDPATH_CONTAINER_DIR "/" FLOOR_NAME};
-  floor_ctx f = {.c = c, .paths = &fp, .n = 1, .state_fd = -1};
+  floor_ctx f = {.c = c, .classic = o->classic, .paths = &fp, .n = 1,
+                 .state_fd = -1};
   snprintf(fp.host, sizeof(fp.host), "%s/floor", s->data);
   snprintf(fp.mid, sizeof(fp.mid), "%s/midpath/%s/" FLOOR_NAME, s->root,
            c->id);

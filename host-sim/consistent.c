@@ -42,12 +42,9 @@ int list_entries(line_ctx *l, const char *id, entry **out) {
 
 /* path is the root of a mount showing the host path's inode. */
 static bool host_is_bound(const char *path, const struct stat *host) {
-  struct statx sx;
-  if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) < 0)
-    return false;
-  return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) &&
-         makedev(sx.stx_dev_major, sx.stx_dev_minor) == host->st_dev &&
-         sx.stx_ino == host->st_ino;
+  unsigned long long dev = 0, ino = 0;
+  return sim_is_mount_root(path, &dev, &ino) && dev == host->st_dev &&
+         ino == host->st_ino;
 }
 
 int expect_consistent(line_ctx *l, const char *id) {

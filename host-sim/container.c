@@ -260,8 +260,9 @@ static int write_text(const char *path, const char *text) {
 }
 
 /* The binds of a user-namespaced container's spec, made by a forked child
- * of the sim (root outside) in the container's mount namespace. */
-static int userns_binds(const sim_ctr *c, int pidfd, char *msg,
+ * of the sim (root outside) in the container's mount namespace (nsfd: its
+ * ns file; setns takes a pidfd only since 5.8). */
+static int userns_binds(const sim_ctr *c, int nsfd, char *msg,
                         size_t msgsz) {
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0)
@@ -274,7 +275,7 @@ static int userns_binds(const sim_ctr *c, int pidfd, char *msg,
     close(p[0]);
     char m[512] = "";
     json_object *spec = json_tokener_parse(c->spec), *mounts;
-    int r = setns(pidfd, CLONE_NEWNS) < 0 ? -errno : 0;
+    int r = setns(nsfd, CLONE_NEWNS) < 0 ? -errno : 0;
     if (r < 0)
       snprintf(m, sizeof(m), "setns: %s", strerror(-r));
     if (r == 0 && spec && json_object_object_get_ex(spec, "mounts", &mounts))
@@ -337,9 +338,16 @@ int sim_ctr_start(sim_ctr *c, char *msg, size_t msgsz) {
     snprintf(msg, msgsz, "clone: %s", strerror(e));
     return -e;
   }
+  /* Our child: its pid cannot be reused before we reap it, so its /proc
+   * files are its own. */
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/%d", pid);
+  int procfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
+  int nsfd = open(path, O_RDONLY | O_CLOEXEC);
   char buf[512] = "";
-  if (c->userns) {
-    char path[64], map[64];
+  if (c->userns && nsfd >= 0) {
+    char map[64];
     snprintf(map, sizeof(map), "0 %u %u\n", SIM_USERNS_BASE, SIM_USERNS_SIZE);
     int r = 0;
     snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
@@ -352,7 +360,7 @@ int sim_ctr_start(sim_ctr *c, char *msg, size_t msgsz) {
     if (r == 0 && (write(go[1], "", 1) != 1 || read(ready[0], &b, 1) != 1))
       r = -EIO;
     if (r == 0)
-      r = userns_binds(c, pidfd, buf, sizeof(buf));
+      r = userns_binds(c, nsfd, buf, sizeof(buf));
     else
       snprintf(buf, sizeof(buf), "user namespace maps: %s", strerror(-r));
     if (r == 0 && write(go[1], "", 1) != 1)
@@ -363,25 +371,42 @@ int sim_ctr_start(sim_ctr *c, char *msg, size_t msgsz) {
       snprintf(msg, msgsz, "container %s failed to start: %s", c->id, buf);
       kill(pid, SIGKILL);
       waitpid(pid, NULL, 0);
-      close(pidfd);
+      if (pidfd >= 0)
+        close(pidfd);
+      close(procfd);
+      close(nsfd);
       close(p[0]);
       return -EIO;
     }
+  } else if (c->userns) {
+    close(go[1]);
+    close(ready[0]);
   }
   ssize_t n = read(p[0], buf, sizeof(buf) - 1);
   close(p[0]);
-  if (n != 1 || buf[0] != '\0') {
+  if (n != 1 || buf[0] != '\0' || procfd < 0 || nsfd < 0) {
     snprintf(msg, msgsz, "container %s failed to start: %s", c->id,
-             n > 0 ? buf : "init died");
+             n > 0 && buf[0] ? buf : n == 1 ? strerror(errno) : "init died");
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
-    close(pidfd);
+    if (pidfd >= 0)
+      close(pidfd);
+    if (procfd >= 0)
+      close(procfd);
+    if (nsfd >= 0)
+      close(nsfd);
     return -EIO;
   }
   c->pid = pid;
   c->pidfd = pidfd;
+  c->procfd = procfd;
+  c->nsfd = nsfd;
   c->running = true;
   return 0;
+}
+
+int sim_ctr_handle(const sim_ctr *c, bool avoid_pidfd) {
+  return c->pidfd >= 0 && !avoid_pidfd ? c->pidfd : c->procfd;
 }
 
 void sim_ctr_stop(sim_ctr *c) {
@@ -392,26 +417,34 @@ void sim_ctr_stop(sim_ctr *c) {
   kill(c->pid, SIGKILL);
   while (waitpid(c->pid, NULL, 0) < 0 && errno == EINTR)
     ;
-  close(c->pidfd);
+  if (c->pidfd >= 0)
+    close(c->pidfd);
+  close(c->procfd);
+  close(c->nsfd);
   c->pid = 0;
-  c->pidfd = -1;
+  c->pidfd = c->procfd = c->nsfd = -1;
   c->running = false;
 }
 
-/* Become a process of the container: its mount namespace (by pidfd) and
- * its root (the init's, through /proc/PID/root opened before the switch;
- * after setns the root is the namespace's, which is the container's only
- * when the sim itself runs at the root of its namespace). */
+/* Become a process of the container: its mount namespace (its ns file:
+ * setns takes a pidfd only since 5.8) and its root (the init's, opened
+ * before the switch; after setns the root is the namespace's, which is
+ * the container's only when the sim itself runs at the root of its
+ * namespace). */
 static int enter(const sim_ctr *c) {
-  char p[64];
-  snprintf(p, sizeof(p), "/proc/%d/root", c->pid);
-  int root = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int root = openat(c->procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0)
     return -errno;
   /* A user-namespaced container's processes run as its root, in its user
-   * namespace: so does every look and change made "inside" it. */
-  int r = setns(c->pidfd, CLONE_NEWNS | (c->userns ? CLONE_NEWUSER : 0)) < 0
-              ? -errno : 0;
+   * namespace: so does every look and change made "inside" it.  The mount
+   * namespace first (joined as root outside), then the user namespace. */
+  int r = setns(c->nsfd, CLONE_NEWNS) < 0 ? -errno : 0;
+  if (r == 0 && c->userns) {
+    int user = openat(c->procfd, "ns/user", O_RDONLY | O_CLOEXEC);
+    r = user < 0 || setns(user, CLONE_NEWUSER) < 0 ? -errno : 0;
+    if (user >= 0)
+      close(user);
+  }
   if (r == 0 && c->userns &&
       (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 ||
        setresuid(0, 0, 0) < 0))
@@ -473,8 +506,10 @@ static int inspect_fn(const char *path, const void *arg, void *out,
   s->dev = sb.st_dev;
   s->ino = sb.st_ino;
   struct statvfs vfs;
-  if (statvfs(path, &vfs) == 0)
+  if (statvfs(path, &vfs) == 0) {
     s->ro = vfs.f_flag & ST_RDONLY;
+    s->vfs_flags = vfs.f_flag;
+  }
   if (!s->is_dir) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd >= 0) {
@@ -660,6 +695,53 @@ int sim_ctr_owner(const sim_ctr *c, const char *path, unsigned long *uid,
   unsigned long ids[2] = {0, 0};
   int r = run_inside(c, owner_fn, path, NULL, ids, sizeof(ids));
   *uid = ids[0], *gid = ids[1];
+  return r;
+}
+
+static int umount_fn(const char *path, const void *arg, void *out,
+                     size_t outsz) {
+  (void)arg, (void)out, (void)outsz;
+  return umount2(path, MNT_DETACH) < 0 ? -errno : 0;
+}
+
+int sim_ctr_umount(const sim_ctr *c, const char *path) {
+  int dummy = 0;
+  return run_inside(c, umount_fn, path, NULL, &dummy, sizeof(dummy));
+}
+
+int sim_ctr_propagation(const sim_ctr *c, const char *path, char *out,
+                        size_t size) {
+  if (!c->running)
+    return -ESRCH;
+  int fd = openat(c->procfd, "mountinfo", O_RDONLY | O_CLOEXEC);
+  FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
+  if (!f) {
+    if (fd >= 0)
+      close(fd);
+    return -errno;
+  }
+  /* Mount points relative to the init's root (the container's); the
+   * last line for path is the top of its stack. */
+  char *line = NULL;
+  size_t cap = 0;
+  int r = -ENOENT;
+  while (getline(&line, &cap, f) > 0) {
+    char point[PATH_MAX], rest[1024] = "";
+    if (sscanf(line, "%*s %*s %*s %*s %4095s %*s %1023[^\n]", point,
+               rest) < 1 || strcmp(point, path))
+      continue;
+    char *dash = strstr(rest, " - ");
+    if (dash)
+      *dash = '\0';
+    bool shared = strstr(rest, "shared:"), slave = strstr(rest, "master:");
+    snprintf(out, size, "%s", shared && slave ? "shared,slave"
+                              : shared        ? "shared"
+                              : slave         ? "slave"
+                                              : "private");
+    r = 0;
+  }
+  free(line);
+  fclose(f);
   return r;
 }
 

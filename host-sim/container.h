@@ -18,7 +18,10 @@ typedef struct sim_ctr {
   char rootfs[PATH_MAX];
   char *spec; /* the spec returned by on_create */
   pid_t pid;
-  int pidfd;
+  int pidfd;  /* from clone(CLONE_PIDFD); -1 where the kernel gives none
+               * (before 5.2 the flag is ignored) */
+  int procfd; /* /proc/PID: pins it as well, on every kernel */
+  int nsfd;   /* /proc/PID/ns/mnt: what the harness enters */
   bool running;
   /* From the spec at start: a user namespace of its own (linux.namespaces
    * has "user"; uid and gid 0 map to SIM_USERNS_BASE), root.readonly.
@@ -29,6 +32,13 @@ typedef struct sim_ctr {
   pid_t holder;  /* 'ctr-hold' process, or 0 */
 } sim_ctr;
 
+#define SIM_CTR_INIT {.pidfd = -1, .procfd = -1, .nsfd = -1}
+
+/* What an engine passes as the container's pidfd: the pidfd, or where
+ * there is none (or pidfds are avoided) the /proc/PID dir fd, which a
+ * plugin of ABI 1.2 takes instead. */
+int sim_ctr_handle(const sim_ctr *c, bool avoid_pidfd);
+
 /* Start the container's init from c->spec.  0 or -errno with msg. */
 int sim_ctr_start(sim_ctr *c, char *msg, size_t msgsz);
 /* SIGKILL and reap; the namespace goes with it. */
@@ -38,6 +48,7 @@ typedef struct sim_seen {
   int err;          /* 0 or errno of stat() inside the container */
   bool is_dir;
   bool ro;          /* the mount holding path is read-only (statvfs) */
+  unsigned long vfs_flags; /* statvfs's f_flag (ST_*) */
   int write_err;    /* 0 if a write test succeeded, else its errno */
   char content[256];/* first bytes of a file */
   unsigned long long dev, ino; /* what stat() saw */
@@ -67,6 +78,13 @@ int sim_ctr_remount_rw(const sim_ctr *c, const char *path);
 /* Owner of path as the container sees it (its user namespace's ids). */
 int sim_ctr_owner(const sim_ctr *c, const char *path, unsigned long *uid,
                   unsigned long *gid);
+/* umount2(path, MNT_DETACH) inside the container. */
+int sim_ctr_umount(const sim_ctr *c, const char *path);
+/* The propagation of the top mount at path inside the container, from
+ * its mountinfo: "shared", "slave", "shared,slave" or "private", into
+ * out.  -ENOENT when no mount is there. */
+int sim_ctr_propagation(const sim_ctr *c, const char *path, char *out,
+                        size_t size);
 /* Start a process inside the container that swaps a and b
  * (renameat2 RENAME_EXCHANGE) in a loop until sim_ctr_flip_stop. */
 int sim_ctr_flip_start(sim_ctr *c, const char *a, const char *b);

@@ -3,10 +3,12 @@
  * plugin's list, or from the host (expect_host.c).  One table of
  * expectations per place; the line names one and its arguments. */
 #include <errno.h>
+#include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include "consistent.h"
 #include "steps.h"
@@ -68,8 +70,39 @@ static int expect_host_owner(line_ctx *l, const char *id,
                         (unsigned long)sb.st_gid, wu, wg);
 }
 
+/* The plugin's check() names MECH for STEP (plugin.h): the mechanisms a
+ * run means to test are the ones in use. */
+static int expect_mechanism(line_ctx *l, const char *id, char *const *args) {
+  (void)id;
+  if (need_plugin(l))
+    return 1;
+  struct sharedpath_error e = sph_error();
+  char *json = NULL;
+  int r = sph_check(&l->s->plugin, &l->s->host, &json, &e);
+  if (r < 0)
+    return fail(l, "check: %s", sph_strerror(&e, r));
+  json_object *o = json_tokener_parse(json), *use = NULL;
+  sph_release(&l->s->plugin, json);
+  const char *seen = NULL;
+  if (o && json_object_object_get_ex(o, "use", &use))
+    for (size_t i = 0; i < json_object_array_length(use); i++) {
+      json_object *u = json_object_array_get_idx(use, i), *st, *m;
+      if (json_object_object_get_ex(u, "step", &st) &&
+          json_object_object_get_ex(u, "mechanism", &m) &&
+          !strcmp(json_object_get_string(st), args[0]))
+        seen = json_object_get_string(m);
+    }
+  r = !seen ? fail(l, "check names no step '%s'", args[0])
+      : strcmp(seen, args[1]) ? fail(l, "%s: the plugin uses %s, not %s",
+                                     args[0], seen, args[1])
+                              : 0;
+  json_object_put(o);
+  return r;
+}
+
 static const sim_expectation host_level[] = {
     {"mounts", 1, "N", expect_mounts},
+    {"mechanism", 2, "STEP MECH", expect_mechanism},
     {"no-leftover-mounts", 0, "", expect_no_leftover},
     {"host-content", 2, "PATH TEXT", expect_host_content},
     {"host-owner", 3, "PATH UID GID", expect_host_owner},
@@ -187,7 +220,49 @@ static int expect_owner(line_ctx *l, const char *id, char *const *args) {
                         args[0], id, uid, gid, wu, wg);
 }
 
+/* The flags of the mount holding path (ro, nosuid, nodev, noexec), all
+ * of them: a comma list, or "-" for none. */
+static int expect_flags(line_ctx *l, const char *id, char *const *args) {
+  static const struct {
+    const char *name;
+    unsigned long bit;
+  } flags[] = {{"ro", ST_RDONLY}, {"nosuid", ST_NOSUID},
+               {"nodev", ST_NODEV}, {"noexec", ST_NOEXEC}};
+  sim_seen seen;
+  if (look_inside(l, id, args[0], false, false, &seen))
+    return 1;
+  char have[64] = "";
+  for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+    if (seen.vfs_flags & flags[i].bit)
+      snprintf(have + strlen(have), sizeof(have) - strlen(have), "%s%s",
+               have[0] ? "," : "", flags[i].name);
+  const char *want = strcmp(args[1], "-") ? args[1] : "";
+  return !strcmp(have, want) ? 0
+                             : fail(l, "%s in %s is on a mount with %s, not "
+                                    "%s", args[0], id, have[0] ? have : "-",
+                                    args[1]);
+}
+
+/* The propagation of the mount at path: shared, slave, shared,slave or
+ * private (its mountinfo line). */
+static int expect_propagation(line_ctx *l, const char *id,
+                              char *const *args) {
+  sim_ctr *c = running_ctr(l, id);
+  if (!c)
+    return 1;
+  char have[32];
+  int r = sim_ctr_propagation(c, args[0], have, sizeof(have));
+  if (r < 0)
+    return fail(l, "no mount at %s in %s: %s", args[0], id, strerror(-r));
+  return !strcmp(have, args[1]) ? 0
+                                : fail(l, "the mount at %s in %s is %s, not "
+                                       "%s", args[0], id, have, args[1]);
+}
+
 static const sim_expectation per_container[] = {
+    {"flags", 2, "PATH ro,nosuid,nodev,noexec|-", expect_flags},
+    {"propagation", 2, "PATH shared|slave|shared,slave|private",
+     expect_propagation},
     {"consistent", 0, "", expect_consistent_step},
     {"listed", 1, "CTR", expect_listed},
     {"not-listed", 1, "CTR", expect_not_listed},

@@ -42,6 +42,12 @@ static void usage(FILE *f) {
 "                    (default: the build tree's, else %s)\n"
 "  --max-paths N     paths per container the engine allows (default: the\n"
 "                    plugin's, 128)\n"
+"  --mechanism new|classic\n"
+"                    the kernel mechanisms the plugin may use: the newest\n"
+"                    the kernel has (default), or those of a 4.18 kernel\n"
+"                    on any kernel (the engine's host.avoid)\n"
+"  --avoid LIST      rule out some: mount-api,openat2,pidfd,statmount,\n"
+"                    statx-mount (or all)\n"
 "  -q, --quiet       print failures only\n"
 "  -h, --help        this text\n"
 "\n"
@@ -67,6 +73,8 @@ int main(int argc, char **argv) {
   static const struct option opts[] = {
       {"plugin", required_argument, NULL, 'p'},
       {"max-paths", required_argument, NULL, 'm'},
+      {"mechanism", required_argument, NULL, 'M'},
+      {"avoid", required_argument, NULL, 'A'},
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
       {0},
@@ -80,6 +88,17 @@ int main(int argc, char **argv) {
       break;
     case 'm':
       s.max_paths = (unsigned int)strtoul(optarg, NULL, 10);
+      break;
+    case 'M':
+    case 'A':
+      if (sim_parse_avoid(optarg, c == 'M', &s.avoid) < 0) {
+        fprintf(stderr, "sharedpath-sim: %s '%s': use %s\n",
+                c == 'M' ? "--mechanism" : "--avoid", optarg,
+                c == 'M' ? "new or classic"
+                         : "mount-api,openat2,pidfd,statmount,statx-mount "
+                           "or all");
+        return 2;
+      }
       break;
     case 'q':
       s.quiet = true;

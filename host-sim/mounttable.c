@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+#include <fcntl.h>
 #include <libmount.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include "mounttable.h"
 
@@ -146,4 +151,47 @@ bool sim_mounts_none_at_or_below(const sim_mounts *m, const char *path) {
       ok = false;
     }
   return ok;
+}
+
+/* The mount id of fd from /proc/self/fdinfo (any kernel since 3.15). */
+static long long fd_mnt_id(int fd) {
+  char p[64], text[512];
+  snprintf(p, sizeof(p), "/proc/self/fdinfo/%d", fd);
+  int f = open(p, O_RDONLY | O_CLOEXEC);
+  if (f < 0)
+    return -1;
+  ssize_t n = read(f, text, sizeof(text) - 1);
+  close(f);
+  if (n <= 0)
+    return -1;
+  text[n] = '\0';
+  const char *m = strstr(text, "\nmnt_id:");
+  return m ? strtoll(m + 8, NULL, 10) : -1;
+}
+
+bool sim_is_mount_root(const char *path, unsigned long long *dev,
+                       unsigned long long *ino) {
+  struct statx sx;
+  if (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, &sx) < 0)
+    return false;
+  if (dev)
+    *dev = makedev(sx.stx_dev_major, sx.stx_dev_minor);
+  if (ino)
+    *ino = sx.stx_ino;
+  if (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
+    return sx.stx_attributes & STATX_ATTR_MOUNT_ROOT;
+  char dir[PATH_MAX];
+  snprintf(dir, sizeof(dir), "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (!slash || !slash[1])
+    return false;
+  *slash = '\0';
+  int d = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int f = d < 0 ? -1 : openat(d, slash + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  long long a = f < 0 ? -1 : fd_mnt_id(f), b = d < 0 ? -1 : fd_mnt_id(d);
+  if (f >= 0)
+    close(f);
+  if (d >= 0)
+    close(d);
+  return a >= 0 && b >= 0 && a != b;
 }

@@ -27,4 +27,10 @@ bool sim_mounts_new_only_below(const sim_mounts *base, const sim_mounts *now,
                                const char *prefix);
 /* Print the mounts at or below path; true if there are none. */
 bool sim_mounts_none_at_or_below(const sim_mounts *m, const char *path);
+/* path (a last symlink not followed) is the root of a mount: by
+ * STATX_ATTR_MOUNT_ROOT where the kernel has it (5.8+: its attributes
+ * mask says), else by a mount id (fdinfo's, any kernel) other than its
+ * directory's.  *dev, *ino (may be NULL): what it shows. */
+bool sim_is_mount_root(const char *path, unsigned long long *dev,
+                       unsigned long long *ino);
 #endif

@@ -84,7 +84,41 @@ int sim_setup(sim *s, char *msg, size_t msgsz) {
       .max_paths_per_container = s->max_paths,
       .log = plugin_log,
       .log_data = s,
+      .avoid = s->avoid,
   };
+  return 0;
+}
+
+int sim_parse_avoid(const char *text, bool mechanism, uint32_t *avoid) {
+  static const struct {
+    const char *name;
+    uint32_t bits;
+  } names[] = {
+      {"mount-api", SHAREDPATH_MECH_MOUNT_API},
+      {"openat2", SHAREDPATH_MECH_OPENAT2},
+      {"pidfd", SHAREDPATH_MECH_PIDFD},
+      {"statmount", SHAREDPATH_MECH_STATMOUNT},
+      {"statx-mount", SHAREDPATH_MECH_STATX_MOUNT},
+      {"all", SHAREDPATH_MECH_ALL},
+  };
+  if (mechanism) {
+    if (strcmp(text, "new") && strcmp(text, "classic"))
+      return -EINVAL;
+    *avoid = !strcmp(text, "classic") ? SHAREDPATH_MECH_ALL : 0;
+    return 0;
+  }
+  char buf[256];
+  snprintf(buf, sizeof(buf), "%s", text);
+  *avoid = 0;
+  for (char *save = NULL, *t = strtok_r(buf, ",", &save); t;
+       t = strtok_r(NULL, ",", &save)) {
+    size_t i = 0;
+    while (i < sizeof(names) / sizeof(names[0]) && strcmp(names[i].name, t))
+      i++;
+    if (i == sizeof(names) / sizeof(names[0]))
+      return -EINVAL;
+    *avoid |= names[i].bits;
+  }
   return 0;
 }
 

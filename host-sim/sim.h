@@ -3,6 +3,7 @@
 #define SIM_SIM_H
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "container.h"
 #include "sharedpath/host.h"
@@ -25,6 +26,7 @@ typedef struct sim {
   bool have_baseline;
   bool quiet;
   bool pass_pidfd; /* the engine passes pidfds ('engine-pidfd'); per run */
+  uint32_t avoid;  /* SHAREDPATH_MECH_* (--mechanism, --avoid) */
   unsigned int max_paths;
   char iter[16]; /* $i inside 'repeat' */
   struct {
@@ -39,6 +41,9 @@ typedef struct sim {
  * status when every file was (CTest's SKIP_RETURN_CODE): 'require' on a
  * kernel without the feature. */
 #define SIM_SKIPPED 77
+/* "classic", "new", or a comma list of mechanisms to avoid (mount-api,
+ * openat2, pidfd, statmount, statx-mount, all) into *avoid; -EINVAL. */
+int sim_parse_avoid(const char *text, bool mechanism, uint32_t *avoid);
 
 /* Enter a private mount namespace and set up the temporary tmpfs. */
 int sim_setup(sim *s, char *msg, size_t msgsz);

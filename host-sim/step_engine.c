@@ -107,7 +107,7 @@ static int step_create(line_ctx *l) {
     if (!c) {
       s->ctrs = realloc(s->ctrs, (s->nctrs + 1) * sizeof(*s->ctrs));
       c = &s->ctrs[s->nctrs++];
-      *c = (sim_ctr){.pidfd = -1};
+      *c = (sim_ctr)SIM_CTR_INIT;
       snprintf(c->id, sizeof(c->id), "%s", id);
       snprintf(c->rootfs, sizeof(c->rootfs), "%s/%s", s->rootfs, id);
       if (mkdir(c->rootfs, 0755) < 0 && errno != EEXIST)

@@ -54,16 +54,18 @@ static int step_ctr_write(line_ctx *l) {
 static int step_ctr_fs(line_ctx *l) {
   const char *cmd = l->tok[0];
   bool link = !strcmp(cmd, "ctr-symlink"), mnt = !strcmp(cmd, "ctr-mount"),
-       mv = !strcmp(cmd, "ctr-rename");
+       mv = !strcmp(cmd, "ctr-rename"), um = !strcmp(cmd, "ctr-umount");
   if (l->ntok != (link || mnt || mv ? 4 : 3))
     return fail(l, "usage: ctr-symlink ID TARGET LINKPATH | ctr-mkdir ID "
-                "PATH | ctr-mount ID FSTYPE PATH | ctr-rename ID OLD NEW");
+                "PATH | ctr-mount ID FSTYPE PATH | ctr-umount ID PATH | "
+                "ctr-rename ID OLD NEW");
   sim_ctr *c = running_ctr(l, l->tok[1]);
   if (!c)
     return 1;
   int r = link ? sim_ctr_symlink(c, l->tok[2], l->tok[3])
           : mnt ? sim_ctr_mount(c, l->tok[2], l->tok[3])
           : mv  ? sim_ctr_rename(c, l->tok[2], l->tok[3])
+          : um  ? sim_ctr_umount(c, l->tok[2])
                 : sim_ctr_mkdir(c, l->tok[2]);
   return outcome(l, r, r ? strerror(-r) : "");
 }
@@ -169,17 +171,21 @@ static bool can_idmap(const char *dir) {
   return ok;
 }
 
-/* require [!]FEATURE: the rest of the scenario needs the kernel to have
- * (or to lack) it, else it ends here as skipped.  idmap: an idmapped bind
- * of $DATA (tmpfs: Linux 6.3). */
+/* require [!]FEATURE: the rest of the scenario needs the plugin to be
+ * able (or unable) to use it here, else it ends here as skipped.
+ * mount-api: the new mount API (Linux 5.12, and not avoided: --mechanism
+ * classic); idmap: that, and an idmapped bind of $DATA (tmpfs: 6.3). */
 static int step_require(line_ctx *l) {
   const char *f = l->ntok == 2 ? l->tok[1] : "";
   bool want = *f != '!';
   if (!want)
     f++;
-  if (strcmp(f, "idmap"))
-    return fail(l, "usage: require [!]idmap");
-  bool have = can_idmap(l->s->data);
+  if (strcmp(f, "idmap") && strcmp(f, "mount-api"))
+    return fail(l, "usage: require [!]idmap|[!]mount-api");
+  bool have = !(l->s->avoid & SHAREDPATH_MECH_MOUNT_API) &&
+              (mount_setattr(-1, "", ~0u, NULL, 0) == 0 || errno != ENOSYS);
+  if (have && !strcmp(f, "idmap"))
+    have = can_idmap(l->s->data);
   if (have == want)
     return 0;
   printf("         -> skipped: this kernel %s %s\n", have ? "has" : "lacks", f);
@@ -216,10 +222,12 @@ static int step_host_fs(line_ctx *l) {
     if (fd >= 0)
       close(fd);
   } else if (!strcmp(cmd, "host-mount")) {
-    if (l->ntok != 3)
-      return fail(l, "usage: host-mount FSTYPE PATH");
-    r = mount(l->tok[1], l->tok[2], l->tok[1], MS_NOSUID | MS_NODEV, NULL) < 0
-            ? -errno : 0;
+    if ((l->ntok != 3 && l->ntok != 4) ||
+        (l->ntok == 4 && strcmp(l->tok[3], "noexec")))
+      return fail(l, "usage: host-mount FSTYPE PATH [noexec]");
+    unsigned long flags = MS_NOSUID | MS_NODEV |
+                          (l->ntok == 4 ? MS_NOEXEC : 0);
+    r = mount(l->tok[1], l->tok[2], l->tok[1], flags, NULL) < 0 ? -errno : 0;
   } else if (!strcmp(cmd, "host-bind-shared")) {
     /* PATH bound onto itself as a shared mount, as host paths are under
      * systemd: mounts made below it later propagate to its slaves. */
@@ -281,6 +289,7 @@ const sim_step sim_fs_steps[] = {
     {"host-bind-shared", step_host_fs},
     {"ctr-symlink", step_ctr_fs},        {"ctr-mkdir", step_ctr_fs},
     {"ctr-mount", step_ctr_fs},          {"ctr-rename", step_ctr_fs},
+    {"ctr-umount", step_ctr_fs},
     {"ctr-flip", step_ctr_flip},         {"ctr-flip-stop", step_ctr_flip_stop},
     {"ctr-hold", step_ctr_hold},         {"ctr-hold-stop", step_ctr_hold},
     {"ctr-remount-rw", step_ctr_remount_rw},

@@ -94,7 +94,9 @@ struct sharedpath_container ctr_of(const sim *s, const char *id,
       .size = sizeof(struct sharedpath_container),
       .id = id,
       .pid = c && c->running ? c->pid : 0,
-      .pidfd = c && c->running && s->pass_pidfd ? c->pidfd : -1,
+      .pidfd = c && c->running && s->pass_pidfd
+                   ? sim_ctr_handle(c, s->host.avoid & SHAREDPATH_MECH_PIDFD)
+                   : -1,
   };
 }
 

@@ -112,6 +112,15 @@ int sph_delete(sph_plugin *p, const struct sharedpath_container *c,
                struct sharedpath_error *e) {
   return CALL(p, on_delete, e, c);
 }
+int sph_check(sph_plugin *p, const struct sharedpath_host *host,
+              char **json, struct sharedpath_error *e) {
+  if (!SHAREDPATH_CALLBACK(p->t, check))
+    return sph_fail(e, -ENOSYS, "the plugin does not implement check (it "
+                    "speaks ABI %u.%u; check is 1.2)", p->t->abi_major,
+                    p->t->abi_minor);
+  return p->t->check(host, json, e);
+}
+
 void sph_release(sph_plugin *p, void *ptr) {
   if (ptr && SHAREDPATH_CALLBACK(p->t, release))
     p->t->release(p->ctx, ptr);

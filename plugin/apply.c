@@ -42,8 +42,10 @@ static int bind_ident(sp_ctx *ctx, const char *id, const sp_bind *b,
  * effect. */
 static int ctr_apply(sp_ctx *ctx, const sp_target *t, const char *id,
                      const sp_bind *binds, sp_ctr_op *ops, size_t n,
-                     bool *unclean, sp_error *err) {
-  int r = sp_ctr_run(t, ops, n, err);
+                     const sp_state *held, bool *unclean, sp_error *err) {
+  const sp_bind *hv = held ? held->paths : NULL;
+  size_t hn = held ? held->n : 0;
+  int r = sp_ctr_run(t, ops, n, hv, hn, err);
   if (r == 0)
     return 0;
   _cleanup_free_ sp_ctr_op *inv = calloc(n, sizeof(*inv));
@@ -64,7 +66,7 @@ static int ctr_apply(sp_ctx *ctx, const sp_target *t, const char *id,
     k++;
   }
   sp_error e = {0};
-  if (k && sp_ctr_run(t, inv, k, &e) < 0) {
+  if (k && sp_ctr_run(t, inv, k, hv, hn, &e) < 0) {
     sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", id, e.msg);
     *unclean = true;
   }
@@ -79,7 +81,8 @@ static int ctr_apply(sp_ctx *ctx, const sp_target *t, const char *id,
  * just found it (no second stat); otherwise it is looked up. */
 static int ctr_change(sp_ctx *ctx, const sp_target *t, const char *id,
                       sp_bind *binds, const sp_ident *idents, size_t n,
-                      bool attach, bool *made, bool *unclean, sp_error *err) {
+                      const sp_state *held, bool attach, bool *made,
+                      bool *unclean, sp_error *err) {
   _cleanup_free_ sp_ctr_op *ops = calloc(n ? n : 1, sizeof(*ops));
   if (!ops)
     return sp_fail(err, -ENOMEM, "out of memory");
@@ -95,7 +98,7 @@ static int ctr_change(sp_ctx *ctx, const sp_target *t, const char *id,
       r = bind_ident(ctx, id, &binds[i], &ops[i].ident, err);
   }
   if (r == 0)
-    r = ctr_apply(ctx, t, id, binds, ops, n, unclean, err);
+    r = ctr_apply(ctx, t, id, binds, ops, n, held, unclean, err);
   /* Where each new mount is: the state records it for the remove. */
   for (size_t i = 0; r == 0 && attach && i < n; i++) {
     binds[i].mnt_id = ops[i].mnt_id;
@@ -107,20 +110,24 @@ static int ctr_change(sp_ctx *ctx, const sp_target *t, const char *id,
 
 int sp_ctr_attach(sp_ctx *ctx, const sp_target *t, const char *id,
                   sp_bind *binds, const sp_ident *idents, size_t n,
-                  bool *unclean, sp_error *err) {
-  return ctr_change(ctx, t, id, binds, idents, n, true, NULL, unclean, err);
+                  const sp_state *held, bool *unclean, sp_error *err) {
+  return ctr_change(ctx, t, id, binds, idents, n, held, true, NULL, unclean,
+                    err);
 }
 
 int sp_ctr_attach_made(sp_ctx *ctx, const sp_target *t, const char *id,
                        sp_bind *binds, const sp_ident *idents, size_t n,
-                       bool *made, bool *unclean, sp_error *err) {
-  return ctr_change(ctx, t, id, binds, idents, n, true, made, unclean, err);
+                       const sp_state *held, bool *made, bool *unclean,
+                       sp_error *err) {
+  return ctr_change(ctx, t, id, binds, idents, n, held, true, made, unclean,
+                    err);
 }
 
 int sp_ctr_detach(sp_ctx *ctx, const sp_target *t, const char *id,
-                  sp_bind *binds, size_t n, bool *unclean,
-                  sp_error *err) {
-  return ctr_change(ctx, t, id, binds, NULL, n, false, NULL, unclean, err);
+                  sp_bind *binds, size_t n, const sp_state *held,
+                  bool *unclean, sp_error *err) {
+  return ctr_change(ctx, t, id, binds, NULL, n, held, false, NULL, unclean,
+                    err);
 }
 
 void sp_ctr_undo_made(sp_ctx *ctx, const sp_target *t, const char *id,
@@ -132,7 +139,8 @@ void sp_ctr_undo_made(sp_ctx *ctx, const sp_target *t, const char *id,
     if (made[i])
       undo[k++] = binds[i]; /* shallow: binds owns the strings */
   sp_error e = {0};
-  if (!undo || (k && sp_ctr_detach(ctx, t, id, undo, k, unclean, &e) < 0)) {
+  if (!undo ||
+      (k && sp_ctr_detach(ctx, t, id, undo, k, NULL, unclean, &e) < 0)) {
     sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", id,
            undo ? e.msg : "out of memory");
     *unclean = true;
@@ -153,7 +161,9 @@ static bool host_intact(const sp_ctx *ctx, const char *id, const sp_bind *b,
     return false;
   struct statx bound, host;
   unsigned int flags = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT;
-  if (statx(AT_FDCWD, m, flags, STATX_TYPE | STATX_INO, &bound) < 0 ||
+  /* Without STATX_ATTR_MOUNT_ROOT in use, sp_host_attach tells. */
+  if (!ctx->mech.statx_mount ||
+      statx(AT_FDCWD, m, flags, STATX_TYPE | STATX_INO, &bound) < 0 ||
       !(bound.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
       !(bound.stx_attributes & STATX_ATTR_MOUNT_ROOT) ||
       statx(AT_FDCWD, b->host, flags, STATX_TYPE | STATX_INO, &host) < 0 ||

@@ -30,19 +30,22 @@ void sp_host_rollback(sp_ctx *ctx, const char *id, const sp_bind *binds,
  * whose target already shows the bind leaves it (recovery re-runs it) and
  * records each new mount's id in binds[i].mnt_id; a detach only ever
  * unmounts our own mount.  idents (attach; NULL: looked up) are what
- * sp_host_attach_all found. */
+ * sp_host_attach_all found.  held (may be NULL): the container's state,
+ * whose other paths' mounts are never taken for these binds' own. */
 int sp_ctr_attach(sp_ctx *ctx, const sp_target *t, const char *id,
                   sp_bind *binds, const sp_ident *idents, size_t n,
-                  bool *unclean, sp_error *err) SP_HIDDEN;
-int sp_ctr_detach(sp_ctx *ctx, const sp_target *t, const char *id,
-                  sp_bind *binds, size_t n, bool *unclean,
+                  const sp_state *held, bool *unclean,
                   sp_error *err) SP_HIDDEN;
 /* sp_ctr_attach that tells which binds it mounted (made[i]; false for
  * one already there), and the undo of exactly those. */
 int sp_ctr_attach_made(sp_ctx *ctx, const sp_target *t, const char *id,
                        sp_bind *binds, const sp_ident *idents, size_t n,
-                       bool *made, bool *unclean, sp_error *err) SP_HIDDEN;
+                       const sp_state *held, bool *made, bool *unclean,
+                       sp_error *err) SP_HIDDEN;
 void sp_ctr_undo_made(sp_ctx *ctx, const sp_target *t, const char *id,
                       const sp_bind *binds, const bool *made, size_t n,
                       bool *unclean) SP_HIDDEN;
+int sp_ctr_detach(sp_ctx *ctx, const sp_target *t, const char *id,
+                  sp_bind *binds, size_t n, const sp_state *held,
+                  bool *unclean, sp_error *err) SP_HIDDEN;
 #endif

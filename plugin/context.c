@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 
 #include "context.h"
 #include "fileio.h"
@@ -47,6 +48,8 @@ void sp_ctx_free(sp_ctx *ctx) {
     sp_hash_release();
   if (ctx->state_dirfd >= 0)
     close(ctx->state_dirfd);
+  if (ctx->procfd >= 0)
+    close(ctx->procfd);
   sp_state_cache_free(ctx->state_cache);
   free(ctx);
 }
@@ -129,16 +132,26 @@ int sp_ctx_new(const struct sharedpath_host *host, sp_ctx **out,
   _cleanup_(ctx_freep) sp_ctx *ctx = calloc(1, sizeof(*ctx));
   if (!ctx)
     return sp_fail(err, -ENOMEM, "out of memory");
-  ctx->state_dirfd = -1;
+  ctx->state_dirfd = ctx->procfd = -1;
   sp_hash_hold();
   ctx->holds_hash = true;
   int r = ctx_settings(ctx, host, err);
   if (r < 0)
     return r;
+  /* Once per context: every call then takes the same ways. */
+  sp_mech_probe(SHAREDPATH_HAS(host, avoid) ? host->avoid : 0, &ctx->mech);
+  if ((r = sp_mech_usable(&ctx->mech, err)) < 0)
+    return r;
+  ctx->procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if ((r = ctx_dirs(ctx, err)) < 0)
     return r;
   if ((r = sp_master_prepare(ctx, err)) < 0)
     return r;
+  char summary[512];
+  struct utsname un;
+  sp_mech_summary(&ctx->mech, summary, sizeof(summary));
+  sp_log(ctx, SHAREDPATH_LOG_INFO, "kernel %s: %s",
+         uname(&un) == 0 ? un.release : "?", summary);
   *out = TAKE_PTR(ctx);
   return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "errors.h"
+#include "kernel.h"
 
 typedef struct sp_ctx {
   char root[PATH_MAX];      /* shared root, e.g. /.sharedpath */
@@ -23,6 +24,9 @@ typedef struct sp_ctx {
   void (*log)(void *data, int level, const char *msg);
   void *log_data;
   bool holds_hash; /* sp_hash_hold() was called for it */
+  /* The kernel mechanisms probed at init, minus what the engine avoids. */
+  sp_mech mech;
+  int procfd; /* /proc: fdinfo's mount ids on the host side (-1: none) */
 } sp_ctx;
 
 /* A context from the engine's host struct: settings, dirs, the master

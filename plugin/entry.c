@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fault.h"
+#include "kernel.h"
 #include "lifecycle.h"
 #include "version.h"
 
@@ -88,6 +89,17 @@ static int cb_list(void *ctx, const char *id, char **json_out,
   return out(r, &e, herr);
 }
 
+/* No context: check must work where init would fail. */
+static int cb_check(const struct sharedpath_host *host, char **json_out,
+                    struct sharedpath_error *herr) {
+  sp_error e = {0};
+  if (!json_out)
+    return out(sp_fail(&e, -EINVAL, "check: NULL argument"), &e, herr);
+  sp_mech m;
+  sp_mech_probe(SHAREDPATH_HAS(host, avoid) ? host->avoid : 0, &m);
+  return out(sp_mech_json(&m, json_out, &e), &e, herr);
+}
+
 static void cb_release(void *ctx, void *ptr) {
   (void)ctx;
   free(ptr);
@@ -95,8 +107,10 @@ static void cb_release(void *ctx, void *ptr) {
 
 /* A build with a smaller minor exposes a table that ends where that minor's
  * table ended: exactly what an older plugin binary looks like to a host. */
-#if SP_PLUGIN_ABI_MINOR >= 1
+#if SP_PLUGIN_ABI_MINOR >= 2
 #define TABLE_SIZE sizeof(struct sharedpath_plugin)
+#elif SP_PLUGIN_ABI_MINOR == 1
+#define TABLE_SIZE offsetof(struct sharedpath_plugin, check)
 #else
 #define TABLE_SIZE offsetof(struct sharedpath_plugin, on_stop)
 #endif
@@ -119,11 +133,17 @@ static const struct sharedpath_plugin table = {
 #if SP_PLUGIN_ABI_MINOR >= 1
     .on_stop = cb_stop,
 #endif
+#if SP_PLUGIN_ABI_MINOR >= 2
+    .check = cb_check,
+#endif
 };
 
 #if SP_PLUGIN_ABI_MINOR < 1
 /* Compiled but unreachable in a minor-0 table, as in an old binary. */
 __attribute__((unused)) static void *keep_stop = (void *)cb_stop;
+#endif
+#if SP_PLUGIN_ABI_MINOR < 2
+__attribute__((unused)) static void *keep_check = (void *)cb_check;
 #endif
 
 __attribute__((visibility("default"))) int

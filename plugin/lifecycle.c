@@ -79,11 +79,11 @@ int sp_start(sp_ctx *ctx, const struct sharedpath_container *c,
   for (size_t i = 0; i < n; i++)
     ids[i] = l.st.paths[i].mnt_id;
   _cleanup_target_ sp_target t = SP_TARGET_INIT;
-  r = sp_target_open(c, &t, err);
+  r = sp_target_open(&ctx->mech, c, &t, err);
   bool attached = false;
   if (r == 0)
     attached = (r = sp_ctr_attach_made(ctx, &t, c->id, l.st.paths, idents, n,
-                                       made, &unclean, err)) == 0;
+                                       &l.st, made, &unclean, err)) == 0;
   /* The new namespace's mounts have new ids: record them for removes (an
    * on_start repeated on a running container finds them all in place and
    * has nothing to save). */
@@ -230,7 +230,7 @@ int sp_add(sp_ctx *ctx, const struct sharedpath_container *c,
     return r;
   if ((r = check_add(ctx, c->id, &l.st, binds.paths, n, err)) < 0)
     return r;
-  if ((r = sp_target_open_running(c, &t, err)) < 0)
+  if ((r = sp_target_open_running(&ctx->mech, c, &t, err)) < 0)
     return r;
   /* From here on every step is undone on failure; the intent covers the
    * death of the process in between. */
@@ -243,7 +243,8 @@ int sp_add(sp_ctx *ctx, const struct sharedpath_container *c,
   if (r < 0)
     goto undo; /* sp_host_attach_all undid its own binds */
   if (t.pid > 0) {
-    r = sp_ctr_attach(ctx, &t, c->id, binds.paths, idents, n, &unclean, err);
+    r = sp_ctr_attach(ctx, &t, c->id, binds.paths, idents, n, &l.st,
+                      &unclean, err);
     if (r < 0)
       goto undo_host;
   }
@@ -261,7 +262,8 @@ int sp_add(sp_ctx *ctx, const struct sharedpath_container *c,
     sp_state_remove_at(&l.st, l.st.n - 1);
   if (t.pid > 0) {
     sp_error e = {0};
-    if (sp_ctr_detach(ctx, &t, c->id, binds.paths, n, &unclean, &e) < 0) {
+    if (sp_ctr_detach(ctx, &t, c->id, binds.paths, n, &l.st, &unclean,
+                      &e) < 0) {
       sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", c->id,
              e.msg);
       unclean = true;
@@ -315,7 +317,7 @@ int sp_remove(sp_ctx *ctx, const struct sharedpath_container *c,
     return r;
   if ((r = sp_state_copy(&l.st, &next, err)) < 0)
     return r;
-  if ((r = sp_target_open_running(c, &t, err)) < 0)
+  if ((r = sp_target_open_running(&ctx->mech, c, &t, err)) < 0)
     return r;
   for (size_t i = 0; i < n; i++)
     for (size_t j = 0; j < next.n; j++)
@@ -327,7 +329,7 @@ int sp_remove(sp_ctx *ctx, const struct sharedpath_container *c,
     return r;
   bool unclean = false;
   if (t.pid > 0) {
-    r = sp_ctr_detach(ctx, &t, c->id, gone.paths, n, &unclean, err);
+    r = sp_ctr_detach(ctx, &t, c->id, gone.paths, n, &l.st, &unclean, err);
     if (r < 0)
       goto undo;
   }
@@ -364,7 +366,8 @@ int sp_remove(sp_ctx *ctx, const struct sharedpath_container *c,
   }
   if (t.pid > 0) {
     sp_error e = {0};
-    if (sp_ctr_attach(ctx, &t, c->id, gone.paths, NULL, n, &unclean, &e) < 0) {
+    if (sp_ctr_attach(ctx, &t, c->id, gone.paths, NULL, n, &l.st, &unclean,
+                      &e) < 0) {
       sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", c->id,
              e.msg);
       unclean = true;
@@ -428,14 +431,15 @@ int sp_delete(sp_ctx *ctx, const struct sharedpath_container *c,
   _cleanup_target_ sp_target t = SP_TARGET_INIT;
   _cleanup_state_ sp_state all = {0};
   bool in_ctr = false, unclean = false;
-  if (sp_target_open_running(c, &t, NULL) == 0 && t.pid > 0) {
+  if (sp_target_open_running(&ctx->mech, c, &t, NULL) == 0 && t.pid > 0) {
     /* Take out the saved paths and any an interrupted add left behind. */
     r = sp_state_copy(&l.st, &all, err);
     for (size_t i = 0; i < l.intent.n && r == 0; i++)
       if (!sp_state_find_ctr(&all, l.intent.paths[i].ctr))
         r = sp_state_append(&all, &l.intent.paths[i], err);
     if (r == 0 && all.n) {
-      r = sp_ctr_detach(ctx, &t, c->id, all.paths, all.n, &unclean, err);
+      r = sp_ctr_detach(ctx, &t, c->id, all.paths, all.n, &all, &unclean,
+                        err);
       in_ctr = r == 0;
     }
     if (r < 0)
@@ -445,8 +449,8 @@ int sp_delete(sp_ctx *ctx, const struct sharedpath_container *c,
   if ((r = sp_state_unlink(ctx->state_dirfd, c->id, err)) < 0) {
     if (in_ctr) {
       sp_error e = {0};
-      if (sp_ctr_attach(ctx, &t, c->id, all.paths, NULL, all.n, &unclean,
-                        &e) < 0)
+      if (sp_ctr_attach(ctx, &t, c->id, all.paths, NULL, all.n, &all,
+                        &unclean, &e) < 0)
         sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s",
                c->id, e.msg);
     }

@@ -13,6 +13,7 @@
 #include "fault.h"
 #include "fileio.h"
 #include "hostpath.h"
+#include "mntid.h"
 #include "umountdir.h"
 #include "mounts.h"
 
@@ -24,22 +25,40 @@
                      "too long");                                              \
   } while (0)
 
-/* statx of path (not following a last symlink) into *sx: 1 if it is the
- * root of a mount, 0 if not, -ENOSYS if the kernel cannot tell (*sx still
- * filled), other -errno on error. */
-static int stat_mount(int dirfd, const char *path, struct statx *sx) {
-  if (statx(dirfd, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT |
-                             (*path ? 0 : AT_EMPTY_PATH),
+/* Whether path (in dirfd, the last symlink not followed) is the root of a
+ * mount: STATX_ATTR_MOUNT_ROOT (5.8+), else the mount id of what path
+ * names against that of the directory it is in (mntid.h).  *sx: its
+ * statx.  1, 0 or -errno. */
+static int mount_is_root(const sp_ctx *ctx, int dirfd, const char *path,
+                         struct statx *sx) {
+  if (statx(dirfd, path, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT,
             STATX_BASIC_STATS, sx) < 0)
     return -errno;
-  if (!(sx->stx_attributes_mask & STATX_ATTR_MOUNT_ROOT))
-    return -ENOSYS;
-  return (sx->stx_attributes & STATX_ATTR_MOUNT_ROOT) ? 1 : 0;
+  if (ctx->mech.statx_mount)
+    return sp_fd_is_mount_root(&ctx->mech, ctx->procfd, -1, -1, sx);
+  const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
+  char dir[PATH_MAX];
+  if (slash && (size_t)(slash - path) >= sizeof(dir))
+    return -ENAMETOOLONG;
+  if (slash) {
+    memcpy(dir, path, (size_t)(slash - path));
+    dir[slash - path] = '\0';
+  }
+  _cleanup_close_ int parent = openat(dirfd, !slash ? "." : slash == path
+                                                              ? "/" : dir,
+                                      O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (parent < 0)
+    return -errno;
+  _cleanup_close_ int fd = openat(parent, *name ? name : ".",
+                                  O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  return sp_fd_is_mount_root(&ctx->mech, ctx->procfd, fd, parent, sx);
 }
 
-int sp_is_mountpoint(int dirfd, const char *path) {
+int sp_is_mountpoint(const sp_ctx *ctx, int dirfd, const char *path) {
   struct statx sx;
-  return stat_mount(dirfd, path, &sx);
+  return mount_is_root(ctx, dirfd, path, &sx);
 }
 
 static int mkdir_mode(const char *path, mode_t mode, sp_error *err) {
@@ -114,7 +133,7 @@ int sp_master_prepare(const sp_ctx *ctx, sp_error *err) {
     if (errno != EINTR)
       return sp_fail_errno(err, -errno, "cannot lock %s", ctx->root);
 
-  if ((r = sp_is_mountpoint(AT_FDCWD, ctx->master)) == 1) {
+  if ((r = sp_is_mountpoint(ctx, AT_FDCWD, ctx->master)) == 1) {
     struct statfs sf;
     if (statfs(ctx->master, &sf) < 0)
       return sp_fail_errno(err, -errno, "cannot statfs %s", ctx->master);
@@ -126,7 +145,7 @@ int sp_master_prepare(const sp_ctx *ctx, sp_error *err) {
   } else {
     if (r != 0 && r != -ENOENT)
       return sp_fail_errno(err, r, "cannot inspect %s", ctx->master);
-    if ((r = sp_is_mountpoint(AT_FDCWD, ctx->root)) < 0)
+    if ((r = sp_is_mountpoint(ctx, AT_FDCWD, ctx->root)) < 0)
       return sp_fail_errno(err, r, "cannot inspect %s", ctx->root);
     if (r == 0) {
       if (SP_SYS(SP_F_MOUNT,
@@ -161,7 +180,7 @@ int sp_container_dirs_create(const sp_ctx *ctx, const char *id,
     return r;
   if ((r = mkdir_mode(mid, SP_ROOT_MODE, err)) < 0)
     return r;
-  if ((r = sp_is_mountpoint(AT_FDCWD, m)) < 0)
+  if ((r = sp_is_mountpoint(ctx, AT_FDCWD, m)) < 0)
     return sp_fail_errno(err, r, "cannot inspect %s", m);
   if (r == 1)
     return 0;
@@ -251,7 +270,7 @@ static int remove_placeholders(const sp_ctx *ctx, const char *dir,
   while ((de = readdir(d)) && r == 0) {
     if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
       continue;
-    int m = sp_is_mountpoint(fd, de->d_name);
+    int m = sp_is_mountpoint(ctx, fd, de->d_name);
     if (m != 0) {
       r = m == 1 ? sp_fail(err, -EBUSY, "%s/%s is still mounted; not removing "
                            "it", dir, de->d_name)
@@ -290,7 +309,7 @@ static int remove_placeholders(const sp_ctx *ctx, const char *dir,
  * mount table), else, or when something is left mounted deeper than that
  * looks, from the mount table. */
 static int clear_dir(const sp_ctx *ctx, const char *dir, sp_error *err) {
-  int r = sp_umount_dir(dir, err);
+  int r = ctx->mech.statx_mount ? sp_umount_dir(dir, err) : -ENOSYS;
   if (r == -ENOSYS)
     r = umount_below(dir, err);
   if (r < 0)
@@ -320,8 +339,8 @@ int sp_container_dirs_remove(const sp_ctx *ctx, const char *id,
  * known to be a fresh placeholder and needs no further look; an existing
  * one must be of the right kind, and *mounted says whether something is
  * mounted on it (then *sx describes the mount's root). */
-static int make_mountpoint(const char *path, bool is_dir, struct statx *sx,
-                           bool *mounted, sp_error *err) {
+static int make_mountpoint(const sp_ctx *ctx, const char *path, bool is_dir,
+                           struct statx *sx, bool *mounted, sp_error *err) {
   *mounted = false;
   if (is_dir) {
     if (SP_SYS(SP_F_MKDIR, mkdir(path, 0700)) == 0)
@@ -337,8 +356,8 @@ static int make_mountpoint(const char *path, bool is_dir, struct statx *sx,
   }
   if (errno != EEXIST)
     return sp_fail_errno(err, -errno, "cannot create %s", path);
-  int r = stat_mount(AT_FDCWD, path, sx);
-  if (r < 0 && r != -ENOSYS)
+  int r = mount_is_root(ctx, AT_FDCWD, path, sx);
+  if (r < 0)
     return sp_fail_errno(err, r, "cannot stat %s", path);
   if (is_dir != !!S_ISDIR(sx->stx_mode))
     return sp_fail(err, -EEXIST, "%s exists as a %s", path,
@@ -363,6 +382,98 @@ static int move_tree(int tree, const char *target, sp_error *err) {
                                     MOVE_MOUNT_F_EMPTY_PATH)) < 0)
     return sp_fail_errno(err, -errno, "cannot mount on %s", target);
   return 0;
+}
+
+/* Every mount at or below mid read-only, each repeating the flags it has
+ * (a remount replaces nosuid, nodev, noexec and atime: they would be
+ * lost): a bind remount takes one mount, so rbind's submounts one by
+ * one, from the mount table. */
+static int ro_classic(const sp_ctx *ctx, const char *mid, bool rec,
+                      sp_error *err) {
+  struct statfs sf;
+  if (!rec) {
+    if (statfs(mid, &sf) < 0)
+      return sp_fail_errno(err, -errno, "cannot statfs %s", mid);
+    if (SP_SYS(SP_F_MOUNT,
+               mount(NULL, mid, NULL,
+                     MS_REMOUNT | MS_BIND | MS_RDONLY |
+                         sp_mount_flags_of((unsigned long)sf.f_flags),
+                     NULL)) < 0)
+      return sp_fail_errno(err, -errno, "cannot make %s read-only", mid);
+    return 0;
+  }
+  struct libmnt_table *tb = mnt_new_table_from_file("/proc/self/mountinfo");
+  if (!tb)
+    return sp_fail(err, -EIO, "cannot read /proc/self/mountinfo");
+  struct libmnt_iter *it = mnt_new_iter(MNT_ITER_FORWARD);
+  struct libmnt_fs *fs;
+  int r = it ? 0 : sp_fail(err, -ENOMEM, "out of memory");
+  while (r == 0 && mnt_table_next_fs(tb, it, &fs) == 0) {
+    const char *t = mnt_fs_get_target(fs);
+    if (!t || !sp_path_within(t, mid))
+      continue;
+    if (statfs(t, &sf) < 0)
+      r = sp_fail_errno(err, -errno, "cannot statfs %s", t);
+    else if (SP_SYS(SP_F_MOUNT,
+                    mount(NULL, t, NULL,
+                          MS_REMOUNT | MS_BIND | MS_RDONLY |
+                              sp_mount_flags_of((unsigned long)sf.f_flags),
+                          NULL)) < 0)
+      r = sp_fail_errno(err, -errno, "cannot make %s read-only", t);
+  }
+  mnt_free_iter(it);
+  mnt_unref_table(tb);
+  (void)ctx;
+  return r;
+}
+
+/* The staging bind of the host path (hostfd, checked) at mid, with its
+ * submounts for rbind.  ro belongs here, on every mount of it: the copies
+ * that propagate into a user-namespaced container then carry it locked.
+ * A slave never propagates back to the host path's peers but receives
+ * what the host mounts below the host path later, when that path is on a
+ * shared mount; private and rprivate receive nothing.  By the new mount
+ * API: set on a detached clone, then attached.  By mount(2) (before
+ * 5.12): the fd through /proc/self/fd (never the path again), then the
+ * propagation and ro on the attached bind.  Both are done before the
+ * master bind exists, in a dir only root can reach: nothing sees the
+ * bind before. */
+static int host_bind(const sp_ctx *ctx, int hostfd, const char *mid,
+                     const sp_bind *b, sp_error *err) {
+  bool priv = b->opts.propagation == SP_PROP_PRIVATE ||
+              b->opts.propagation == SP_PROP_RPRIVATE;
+  if (ctx->mech.mount_api) {
+    unsigned int rec = b->opts.rbind ? AT_RECURSIVE : 0;
+    _cleanup_close_ int tree =
+        SP_SYS(SP_F_MOUNT, open_tree(hostfd, "", OPEN_TREE_CLONE |
+                                                 OPEN_TREE_CLOEXEC |
+                                                 AT_EMPTY_PATH | rec));
+    if (tree < 0)
+      return sp_fail_errno(err, -errno, "cannot clone a bind of %s",
+                           b->host);
+    struct mount_attr attr = {.attr_set = b->opts.ro ? MOUNT_ATTR_RDONLY : 0,
+                              .propagation = priv ? MS_PRIVATE : MS_SLAVE};
+    if (SP_SYS(SP_F_MOUNT, mount_setattr(tree, "", AT_EMPTY_PATH | rec, &attr,
+                                         sizeof(attr))) < 0)
+      return sp_fail_errno(err, -errno, "cannot set options on bind of %s",
+                           b->host);
+    return move_tree(tree, mid, err);
+  }
+  unsigned long rec = b->opts.rbind ? MS_REC : 0;
+  char src[64];
+  snprintf(src, sizeof(src), "/proc/self/fd/%d", hostfd);
+  if (SP_SYS(SP_F_MOUNT, mount(src, mid, NULL, MS_BIND | rec, NULL)) < 0)
+    return sp_fail_errno(err, -errno, "cannot bind %s onto %s", b->host, mid);
+  int r = 0;
+  if (SP_SYS(SP_F_MOUNT, mount(NULL, mid, NULL,
+                               (priv ? MS_PRIVATE : MS_SLAVE) | rec,
+                               NULL)) < 0)
+    r = sp_fail_errno(err, -errno, "cannot set the propagation of %s", mid);
+  else if (b->opts.ro)
+    r = ro_classic(ctx, mid, b->opts.rbind, err);
+  if (r < 0)
+    umount2(mid, UMOUNT_NOFOLLOW | MNT_DETACH);
+  return r;
 }
 
 int sp_host_ident(const sp_ctx *ctx, const char *id, const char *hash,
@@ -402,7 +513,7 @@ int sp_host_attach(const sp_ctx *ctx, const char *id, const sp_bind *b,
    * looked at once (kind, and whether it is mounted). */
   bool is_dir = S_ISDIR(sb.st_mode), mounted;
   struct statx sx;
-  if ((r = make_mountpoint(m, is_dir, &sx, &mounted, err)) < 0)
+  if ((r = make_mountpoint(ctx, m, is_dir, &sx, &mounted, err)) < 0)
     return r;
   if (mounted) {
     /* Reference counted: already bound for another target. */
@@ -412,37 +523,10 @@ int sp_host_attach(const sp_ctx *ctx, const char *id, const sp_bind *b,
                      "re-create the container", m, b->host);
     return 0;
   }
-  if ((r = make_mountpoint(mid, is_dir, &sx, &mounted, err)) < 0)
+  if ((r = make_mountpoint(ctx, mid, is_dir, &sx, &mounted, err)) < 0)
     goto fail_m_dir;
-  if (!mounted) {
-    /* rbind: the host path with its submounts. */
-    unsigned int rec = b->opts.rbind ? AT_RECURSIVE : 0;
-    _cleanup_close_ int tree =
-        SP_SYS(SP_F_MOUNT, open_tree(hostfd, "", OPEN_TREE_CLONE |
-                                                 OPEN_TREE_CLOEXEC |
-                                                 AT_EMPTY_PATH | rec));
-    if (tree < 0) {
-      r = sp_fail_errno(err, -errno, "cannot clone a bind of %s", b->host);
-      goto fail_dirs;
-    }
-    /* ro belongs on the staging bind, on every mount of it: the copies
-     * that propagate into a user-namespaced container then carry it
-     * locked.  A slave never propagates back to the host path's peers but
-     * receives what the host mounts below the host path later, when that
-     * path is on a shared mount; private and rprivate receive nothing. */
-    bool priv = b->opts.propagation == SP_PROP_PRIVATE ||
-                b->opts.propagation == SP_PROP_RPRIVATE;
-    struct mount_attr attr = {.attr_set = b->opts.ro ? MOUNT_ATTR_RDONLY : 0,
-                              .propagation = priv ? MS_PRIVATE : MS_SLAVE};
-    if (SP_SYS(SP_F_MOUNT, mount_setattr(tree, "", AT_EMPTY_PATH | rec, &attr,
-                                         sizeof(attr))) < 0) {
-      r = sp_fail_errno(err, -errno, "cannot set options on bind of %s",
-                        b->host);
-      goto fail_dirs;
-    }
-    if ((r = move_tree(tree, mid, err)) < 0)
-      goto fail_dirs;
-  }
+  if (!mounted && (r = host_bind(ctx, hostfd, mid, b, err)) < 0)
+    goto fail_dirs;
   if (SP_SYS(SP_F_MOUNT, mount(mid, m, NULL,
                                MS_BIND | (b->opts.rbind ? MS_REC : 0),
                                NULL)) < 0) {

@@ -45,6 +45,8 @@ int sp_host_ident(const sp_ctx *ctx, const char *id, const char *hash,
 int sp_host_detach(const sp_ctx *ctx, const char *id, const char *hash,
                    sp_error *err) SP_HIDDEN;
 
-/* 1 if path is the root of a mount, 0 if not, -errno on error. */
-int sp_is_mountpoint(int dirfd, const char *path) SP_HIDDEN;
+/* 1 if path is the root of a mount, 0 if not, -errno on error (by the
+ * context's mechanisms). */
+int sp_is_mountpoint(const sp_ctx *ctx, int dirfd,
+                     const char *path) SP_HIDDEN;
 #endif

@@ -1,16 +1,21 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The container-side child: a CLONE_VM|CLONE_VFORK clone that enters the
- * container's mount namespace through its pidfd and runs a function made
- * of system calls only (ctrops.c), and the target it enters. */
+ * container's mount namespace (through its pidfd, or the ns/mnt file of a
+ * process pinned as nsexec.h says) and runs a function made of system
+ * calls only (ctrops.c), and the target it enters. */
 #include <fcntl.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/pidfd.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 
 #include "fault.h"
+#include "mntid.h"
 #include "nsexec.h"
 
 /* Under ASan: the child runs instrumented code on the lent stack and
@@ -40,52 +45,208 @@
 #endif
 
 
-int sp_target_open(const struct sharedpath_container *c, sp_target *t,
-                   sp_error *err) {
-  *t = (sp_target){.pid = c->pid, .pidfd = -1, .rootfd = -1};
+/* From a /proc/PID/stat line: the pid (field 1) and the start time
+ * (field 22, clock ticks after boot).  The comm field may hold spaces and
+ * parentheses: fields are counted after the last ')'. */
+static int parse_stat(const char *line, pid_t *pid, uint64_t *start) {
+  char *end;
+  long p = strtol(line, &end, 10);
+  const char *s = strrchr(line, ')');
+  if (end == line || *end != ' ' || p <= 0 || !s)
+    return -EINVAL;
+  s++;
+  for (int field = 3; field < 22; field++) {
+    s = strchr(s + 1, ' ');
+    if (!s)
+      return -EINVAL;
+  }
+  errno = 0;
+  unsigned long long v = strtoull(s + 1, &end, 10);
+  if (errno || end == s + 1 || (*end != ' ' && *end != '\n' && *end))
+    return -EINVAL;
+  *pid = (pid_t)p;
+  *start = v;
+  return 0;
+}
+
+/* The pid and start time of the process procfd (/proc/PID) is.  -ESRCH
+ * once it is gone. */
+static int read_stat(int procfd, pid_t *pid, uint64_t *start) {
+  int fd = openat(procfd, "stat", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return errno == ENOENT ? -ESRCH : -errno;
+  char line[1024];
+  ssize_t n = sp_read_small(fd, line, sizeof(line));
+  if (n < 0)
+    return n == -ENOENT ? -ESRCH : (int)n;
+  return parse_stat(line, pid, start);
+}
+
+/* A /proc/PID dir fd, not a pidfd (one that is not a dir fails at its
+ * first openat). */
+static bool is_proc_dir(int fd) {
+  struct statfs sf;
+  return fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+}
+
+/* Pinned by its /proc dir: start time and mount namespace read through
+ * it, ns/mnt and root opened through it. */
+static int open_by_procfd(sp_target *t, const char *id, sp_error *err) {
+  pid_t pid = 0;
+  int r = read_stat(t->procfd, &pid, &t->start_time);
+  if (r < 0)
+    return sp_fail_errno(err, r == -ESRCH ? -ESRCH : r, "container '%s': "
+                         "pid %d is not running", id, t->pid);
+  if (pid != t->pid)
+    return sp_fail(err, -EINVAL, "container '%s': the /proc dir the engine "
+                   "gave is process %d, not pid %d", id, pid, t->pid);
+  t->nsfd = openat(t->procfd, "ns/mnt", O_RDONLY | O_CLOEXEC);
+  t->own_nsfd = t->nsfd >= 0;
+  struct stat sb;
+  if (t->nsfd < 0 || fstat(t->nsfd, &sb) < 0)
+    return sp_fail_errno(err, errno == ENOENT ? -ESRCH : -errno,
+                         "container '%s': the mount namespace of pid %d",
+                         id, t->pid);
+  t->ns_dev = sb.st_dev;
+  t->ns_ino = sb.st_ino;
+  t->rootfd = openat(t->procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (t->rootfd < 0)
+    return sp_fail_errno(err, errno == ENOENT ? -ESRCH : -errno,
+                         "container '%s': the root of pid %d", id, t->pid);
+  return 0;
+}
+
+/* Pinned by a pidfd: what /proc shows is that process's if the pidfd
+ * shows it alive afterwards. */
+static int open_by_pidfd(sp_target *t, const char *id, sp_error *err) {
+  char p[64];
+  snprintf(p, sizeof(p), "/proc/%d/root", t->pid);
+  t->rootfd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  int e = errno;
+  if (t->rootfd >= 0 && !t->mech->setns_pidfd) {
+    /* setns takes a pidfd since 5.8: before, the namespace file. */
+    snprintf(p, sizeof(p), "/proc/%d/ns/mnt", t->pid);
+    t->nsfd = open(p, O_RDONLY | O_CLOEXEC);
+    t->own_nsfd = t->nsfd >= 0;
+    e = errno;
+  } else {
+    t->nsfd = t->pidfd;
+  }
+  if (t->rootfd < 0 || t->nsfd < 0 ||
+      pidfd_send_signal(t->pidfd, 0, NULL, 0) < 0) {
+    int r = t->rootfd < 0 || t->nsfd < 0 ? -e : -errno;
+    return sp_fail_errno(err, r, "container '%s': pid %d is not running", id,
+                         t->pid);
+  }
+  return 0;
+}
+
+/* Binding into our own mount namespace would put host paths onto host
+ * paths: a pid reused by a host process must never get that far.  (An
+ * engine that passes a pidfd has pinned the process it meant.) */
+static int not_our_namespace(sp_target *t, const char *id, sp_error *err) {
+  if (t->nsfd == t->pidfd && !t->own_pidfd)
+    return 0;
+  struct stat self, them;
+  if (stat("/proc/thread-self/ns/mnt", &self) < 0)
+    return sp_fail_errno(err, -errno, "cannot see this process's mount "
+                         "namespace");
+  if (fstat(t->nsfd, &them) < 0)
+    return sp_fail_errno(err, -errno, "container '%s': pid %d", id, t->pid);
+  /* A pidfd is no namespace file: its namespace is read through /proc. */
+  if (t->nsfd == t->pidfd) {
+    char p[64];
+    snprintf(p, sizeof(p), "/proc/%d/ns/mnt", t->pid);
+    if (stat(p, &them) < 0 || pidfd_send_signal(t->pidfd, 0, NULL, 0) < 0)
+      return sp_fail_errno(err, -ESRCH, "container '%s': pid %d is not "
+                           "running", id, t->pid);
+  }
+  if (self.st_dev == them.st_dev && self.st_ino == them.st_ino)
+    return sp_fail(err, -EPERM, "container '%s': pid %d is in this host's "
+                   "mount namespace, not in a container's", id, t->pid);
+  return 0;
+}
+
+int sp_target_open(const sp_mech *m, const struct sharedpath_container *c,
+                   sp_target *t, sp_error *err) {
+  *t = (sp_target)SP_TARGET_INIT;
+  t->pid = c->pid;
+  t->mech = m;
   if (c->pid <= 0)
     return sp_fail(err, -ESRCH, "container '%s' has no running process",
                    c->id);
-  bool have_pidfd = SHAREDPATH_HAS(c, pidfd) && c->pidfd >= 0;
-  if (have_pidfd) {
-    t->pidfd = c->pidfd;
-  } else {
+  int given = SHAREDPATH_HAS(c, pidfd) && c->pidfd >= 0 ? c->pidfd : -1;
+  int r;
+  if (given >= 0 && is_proc_dir(given)) {
+    t->procfd = given; /* an engine on a kernel without pidfds */
+  } else if (m->pidfd && given >= 0) {
+    t->pidfd = given;
+  } else if (m->pidfd) {
     t->pidfd = pidfd_open(c->pid, 0);
     if (t->pidfd < 0)
       return sp_fail_errno(err, -errno, "container '%s': pid %d", c->id,
                            c->pid);
     t->own_pidfd = true;
+  } else {
+    char p[64];
+    snprintf(p, sizeof(p), "/proc/%d", c->pid);
+    t->procfd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (t->procfd < 0)
+      return sp_fail_errno(err, errno == ENOENT ? -ESRCH : -errno,
+                           "container '%s': pid %d is not running", c->id,
+                           c->pid);
+    t->own_procfd = true;
   }
-  char p[64];
-  snprintf(p, sizeof(p), "/proc/%d/root", c->pid);
-  t->rootfd = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  int e = errno;
-  /* The pidfd pins the process identity: if it is still alive now, the
-   * /proc entry we opened was that process and not a reused pid. */
-  if (t->rootfd < 0 || pidfd_send_signal(t->pidfd, 0, NULL, 0) < 0) {
-    int r = t->rootfd < 0 ? -e : -errno;
+  r = t->procfd >= 0 ? open_by_procfd(t, c->id, err)
+                     : open_by_pidfd(t, c->id, err);
+  if (r == 0)
+    r = not_our_namespace(t, c->id, err);
+  if (r < 0)
     sp_target_close(t);
-    return sp_fail_errno(err, r, "container '%s': pid %d is not running",
-                         c->id, c->pid);
-  }
+  return r;
+}
+
+int sp_target_recheck(const sp_target *t, sp_error *err) {
+  if (t->procfd < 0)
+    return 0;
+  pid_t pid = 0;
+  uint64_t start = 0;
+  struct stat sb;
+  int r = read_stat(t->procfd, &pid, &start);
+  if (r == 0 && start != t->start_time)
+    r = -ESRCH;
+  if (r == 0 && (fstatat(t->procfd, "ns/mnt", &sb, 0) < 0 ||
+                 sb.st_dev != t->ns_dev || sb.st_ino != t->ns_ino))
+    r = -ESRCH;
+  if (r < 0)
+    return sp_fail(err, -ESRCH, "container pid %d exited or changed its "
+                   "mount namespace during the call", t->pid);
   return 0;
 }
 
 void sp_target_close(sp_target *t) {
   if (t->own_pidfd && t->pidfd >= 0)
     close(t->pidfd);
+  if (t->own_procfd && t->procfd >= 0)
+    close(t->procfd);
+  if (t->own_nsfd && t->nsfd >= 0)
+    close(t->nsfd);
   if (t->rootfd >= 0)
     close(t->rootfd);
-  t->pidfd = t->rootfd = -1;
+  const sp_mech *m = t->mech;
+  *t = (sp_target)SP_TARGET_INIT;
+  t->mech = m;
 }
 
 /* Open the running container, or report it is not running (t->pid 0). */
-int sp_target_open_running(const struct sharedpath_container *c, sp_target *t,
-                           sp_error *err) {
-  *t = (sp_target){.pidfd = -1, .rootfd = -1};
+int sp_target_open_running(const sp_mech *m,
+                           const struct sharedpath_container *c,
+                           sp_target *t, sp_error *err) {
+  *t = (sp_target)SP_TARGET_INIT;
+  t->mech = m;
   if (!c || c->pid <= 0)
     return 0;
-  return sp_target_open(c, t, err);
+  return sp_target_open(m, c, t, err);
 }
 
 /* What the child reports back, beside fn's own results. */
@@ -107,7 +268,7 @@ typedef struct child_args {
 static int child_main(void *arg) {
   child_args *a = arg;
   sp_fault_child(true);
-  if (setns(a->t->pidfd, CLONE_NEWNS) < 0) {
+  if (setns(a->t->nsfd, CLONE_NEWNS) < 0) {
     a->out->setns_err = -errno;
     a->out->fault_steps = sp_fault_steps();
     _exit(1);
@@ -179,8 +340,11 @@ int sp_nsexec(const sp_target *t, sp_nsexec_fn fn, void *ctx, void *shared,
   if (pid < 0)
     return sp_fail_errno(err, -clone_errno, "cannot start a child to enter "
                          "container pid %d", t->pid);
+  /* Without a pidfd, the process is checked to be the one opened, after
+   * every entry (what the child did then went into a namespace the
+   * target pinned, but the caller must not go on as if it still ran). */
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-    return 0;
+    return sp_target_recheck(t, err);
   if (got.setns_err < 0)
     return sp_fail_errno(err, got.setns_err, "cannot enter the mount "
                          "namespace of container pid %d", t->pid);

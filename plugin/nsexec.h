@@ -11,26 +11,45 @@
 #include <sys/types.h>
 
 #include "errors.h"
+#include "kernel.h"
 
-/* A running container: a pidfd (borrowed or opened) and its root dir. */
+/* A running container: what pins its process, what setns enters, its
+ * root dir, and how to work there (the context's mechanisms).  With a
+ * pidfd (5.3+) the pidfd pins it; without one, its /proc/PID directory fd
+ * does (reads through it fail once that process is gone, even if the pid
+ * is reused), and the start time and mount namespace read through it at
+ * open are checked again after every entry. */
 typedef struct sp_target {
   pid_t pid;
-  int pidfd;
+  const sp_mech *mech;
+  int pidfd;        /* borrowed from the engine or ours, or -1 */
   bool own_pidfd;
-  int rootfd;  /* /proc/<pid>/root, opened after the pidfd */
+  int procfd;       /* /proc/PID, borrowed or ours, or -1 */
+  bool own_procfd;
+  int nsfd;         /* what setns enters: the pidfd (5.8+) or ns/mnt */
+  bool own_nsfd;
+  int rootfd;       /* /proc/PID/root */
+  uint64_t start_time;      /* through procfd */
+  dev_t ns_dev;
+  ino_t ns_ino;             /* its mount namespace, at open */
 } sp_target;
 
-#define SP_TARGET_INIT {.pidfd = -1, .rootfd = -1}
+#define SP_TARGET_INIT {.pidfd = -1, .procfd = -1, .nsfd = -1, .rootfd = -1}
 
-int sp_target_open(const struct sharedpath_container *c, sp_target *t,
-                   sp_error *err) SP_HIDDEN;
-/* Close what sp_target_open opened; t stays closed (pidfd, rootfd -1). */
+int sp_target_open(const sp_mech *m, const struct sharedpath_container *c,
+                   sp_target *t, sp_error *err) SP_HIDDEN;
+/* Close what sp_target_open opened; t stays closed (every fd -1). */
 void sp_target_close(sp_target *t) SP_HIDDEN;
 #define _cleanup_target_ _cleanup_(sp_target_close)
 /* sp_target_open for a running container (c->pid > 0); for one that is
  * not running, 0 with t->pid 0. */
-int sp_target_open_running(const struct sharedpath_container *c,
+int sp_target_open_running(const sp_mech *m,
+                           const struct sharedpath_container *c,
                            sp_target *t, sp_error *err) SP_HIDDEN;
+/* The process t pinned without a pidfd is still the one opened: its
+ * start time and mount namespace, through its /proc dir.  0 or -ESRCH
+ * with a message.  (Nothing to check under a pidfd.) */
+int sp_target_recheck(const sp_target *t, sp_error *err) SP_HIDDEN;
 
 /* Runs in the child, in the container's mount namespace: system calls
  * only.  ctx is the caller's (read, and scratch for the child alone);

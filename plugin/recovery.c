@@ -92,19 +92,19 @@ static int reconcile(sp_ctx *ctx, const struct sharedpath_container *c,
       drop[nd++] = *p;
   }
   _cleanup_target_ sp_target t = SP_TARGET_INIT;
-  int r = sp_target_open_running(c, &t, err);
+  int r = sp_target_open_running(&ctx->mech, c, &t, err);
   if (r == -ESRCH)
     r = 0; /* it died: its side of the mounts went with it */
   bool unclean = false;
   if (r == 0 && t.pid > 0 && nd)
-    r = sp_ctr_detach(ctx, &t, id, drop, nd, &unclean, err);
+    r = sp_ctr_detach(ctx, &t, id, drop, nd, &l->st, &unclean, err);
   for (size_t i = 0; i < nd && r == 0; i++)
     if (!sp_binds_find_host(l->st.paths, l->st.n, drop[i].host))
       r = sp_host_detach(ctx, id, drop[i].hash, err);
   if (r == 0 && nk)
     r = sp_host_attach_all(ctx, id, keep, nk, created, idents, &unclean, err);
   if (r == 0 && nk && t.pid > 0) {
-    r = sp_ctr_attach(ctx, &t, id, keep, idents, nk, &unclean, err);
+    r = sp_ctr_attach(ctx, &t, id, keep, idents, nk, &l->st, &unclean, err);
     /* Record where the mounts made whole are, for their remove (most
      * often where they were: the attach found them in place). */
     bool moved = false;

@@ -27,8 +27,9 @@ static inline long sp_getcwd(char *buf, size_t size) {
 #define STATX_MNT_ID_UNIQUE 0x00004000U
 #endif
 
-/* statmount(2), 6.8+ (x86_64 and the generic table: 457). */
+/* statmount(2) and listmount(2), 6.8+ (x86_64 and the generic table). */
 #define SP_NR_statmount 457
+#define SP_NR_listmount 458
 #define SP_STATMOUNT_MNT_POINT 0x00000010U
 #define SP_MNT_ID_REQ_SIZE_VER0 24
 

@@ -8,6 +8,8 @@ if [ "${1:-build}" = test ]; then
   # and containerd.sh; runc is the runtime of both.
   pkgs="$pkgs valgrind clang libclang-rt-14-dev runc busybox-static podman"
   pkgs="$pkgs containerd"
+  # qemu-system-x86 for the suite on Debian 12's 6.1 kernel (tests/kernels/vm).
+  pkgs="$pkgs qemu-system-x86"
 fi
 missing=""
 for p in $pkgs; do

@@ -6,8 +6,9 @@ set -eu
 defined() { nm -D --defined-only "$1" | awk '$2 != "A" {sub(/@.*/, "", $3); print $3}' | sort; }
 if [ "${1:-}" = --map ]; then
   map=$2 so=$3
-  want=$(sed -n '/global:/,/local:/p' "$map" | tr -d ' ;' |
-         grep -v -e 'global:' -e 'local:' -e '^$' | sort)
+  # The names of every version node's global: list.
+  want=$(awk '/global:/ { on = 1; next } /local:|}/ { on = 0 }
+              on { gsub(/[ ;]/, ""); if ($0 != "") print }' "$map" | sort)
   have=$(defined "$so")
   if [ "$have" != "$want" ]; then
     echo "$so does not export exactly the names in $map:" >&2

@@ -17,7 +17,18 @@ done
 tmp=$(mktemp -d /tmp/sharedpath-installed.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 stage=$tmp/stage
-cmake --install "$build" --prefix "$stage" >"$tmp/install.log"
+if [ -w "$build" ]; then
+  cmake --install "$build" --prefix "$stage" >"$tmp/install.log"
+else
+  # A read-only build dir (the kernel VM's): the install script writes its
+  # manifest there, so run a copy that writes it here instead.
+  sed "s|\"$build/\${CMAKE_INSTALL_MANIFEST}\"|\"$tmp/\${CMAKE_INSTALL_MANIFEST}\"|" \
+    "$build/cmake_install.cmake" >"$tmp/cmake_install.cmake"
+  grep -q "$tmp/" "$tmp/cmake_install.cmake" ||
+    { echo "cannot redirect the install manifest of $build" >&2; exit 1; }
+  cmake -DCMAKE_INSTALL_PREFIX="$stage" -P "$tmp/cmake_install.cmake" \
+    >"$tmp/install.log"
+fi
 export PKG_CONFIG_PATH="$stage/$libdir/pkgconfig"
 cflags=$(pkg-config --cflags sharedpath-host)
 libs=$(pkg-config --libs sharedpath-host)

@@ -62,8 +62,10 @@ extern "C" {
 #define SHAREDPATH_ABI_MAJOR 1
 /* Minor 0: init/fini, on_create, on_start, on_add_path, on_remove_path,
  *          on_list_paths, on_delete, release.
- * Minor 1: on_stop. */
-#define SHAREDPATH_ABI_MINOR 1
+ * Minor 1: on_stop.
+ * Minor 2: check; sharedpath_host.avoid; a container's pidfd may be a
+ *          /proc/PID directory fd (kernels without pidfds). */
+#define SHAREDPATH_ABI_MINOR 2
 
 #define SHAREDPATH_PLUGIN_ENTRY_SYMBOL "sharedpath_plugin_entry"
 
@@ -115,11 +117,35 @@ struct sharedpath_host {
   /* Log sink; NULL = discard.  Called from any thread. */
   void (*log)(void *log_data, int level, const char *message);
   void *log_data;
+  /* ---- minor 2 ---- */
+  /* SHAREDPATH_MECH_*: kernel mechanisms the plugin must not use even
+   * where the kernel has them; it takes the older way instead, which is
+   * as safe (check() says what each way costs).  0: the best the kernel
+   * has.  For tests, benchmarks, and working around a kernel bug. */
+  uint32_t avoid;
+  uint32_t reserved1;
 };
 
 /* Host flags. */
 /* Allow host paths that hand over the host (/, /proc, /sys, /dev). */
 #define SHAREDPATH_HOST_ALLOW_SENSITIVE_PATHS (1u << 0)
+
+/* Kernel mechanisms (sharedpath_host.avoid), and what replaces each. */
+/* open_tree, move_mount, mount_setattr (5.12): else mount(2) by fd path. */
+#define SHAREDPATH_MECH_MOUNT_API (1u << 0)
+/* openat2 RESOLVE_IN_ROOT (5.6): else a component walk in the root. */
+#define SHAREDPATH_MECH_OPENAT2 (1u << 1)
+/* pidfd_open, pidfd_send_signal, setns on a pidfd (5.3, 5.8): else a
+ * /proc/PID directory fd with the process's start time. */
+#define SHAREDPATH_MECH_PIDFD (1u << 2)
+/* statmount, STATX_MNT_ID_UNIQUE (6.8): else the reusable mount id and
+ * the container's mountinfo. */
+#define SHAREDPATH_MECH_STATMOUNT (1u << 3)
+/* STATX_MNT_ID, STATX_ATTR_MOUNT_ROOT (5.8): else /proc/self/fdinfo and
+ * a comparison with the parent. */
+#define SHAREDPATH_MECH_STATX_MOUNT (1u << 4)
+/* Everything above: the mechanisms of a 4.18 kernel. */
+#define SHAREDPATH_MECH_ALL 0x1fu
 
 /* A container as the engine sees it at the time of the call. */
 struct sharedpath_container {
@@ -130,7 +156,10 @@ struct sharedpath_container {
    * (then changes are recorded and applied at the next on_start). */
   int32_t pid;
   /* A pidfd for pid, or -1.  When given, the plugin uses it (and does not
-   * close it) to enter the container, which rules out pid reuse. */
+   * close it) to enter the container, which rules out pid reuse.  Since
+   * minor 2 it may instead be an fd of the /proc/PID directory (where the
+   * kernel has no pidfds, before 5.3), which pins the process as well:
+   * reads through it fail once that process is gone. */
   int32_t pidfd;
 };
 
@@ -178,7 +207,9 @@ struct sharedpath_plugin {
 
   /* *json_out: {"version":1,"id":...,"paths":[{"host","container",
    * "options","hash"[,"mount_id"]}...]}, to release().  mount_id, when
-   * present, is the unique id of the container-side mount (kernel 6.8+). */
+   * present, is the id of the container-side mount in the running
+   * container: the unique one (kernel 6.8+, at least 2^31), else the
+   * kernel's older, reusable one (below 2^31). */
   int (*on_list_paths)(void *ctx, const char *id, char **json_out,
                        struct sharedpath_error *err);
 
@@ -187,7 +218,7 @@ struct sharedpath_plugin {
   int (*on_delete)(void *ctx, const struct sharedpath_container *c,
                    struct sharedpath_error *err);
 
-  /* Free memory the plugin returned. */
+  /* Free memory the plugin returned (for check's, ctx may be NULL). */
   void (*release)(void *ctx, void *ptr);
 
   /* ---- minor 1 ---- */
@@ -196,6 +227,26 @@ struct sharedpath_plugin {
    * paths recorded for the next on_start, drop nothing else. */
   int (*on_stop)(void *ctx, const struct sharedpath_container *c,
                  struct sharedpath_error *err);
+
+  /* ---- minor 2 ---- */
+
+  /* Which kernel mechanisms this plugin finds and would use with host
+   * (its avoid field; the rest may be unset), without a context: nothing
+   * is mounted or created, so it works where init would fail.
+   * *json_out, to release() (ctx NULL before init):
+   *   {"kernel":"6.1.0-...","machine":"x86_64",
+   *    "usable":true,                         false: "problem":"..." 
+   *    "has":{"open_tree":true,...},          what the kernel answers
+   *    "avoided":["openat2",...],             host->avoid
+   *    "use":[{"step":"container-binds","mechanism":"mount-api",
+   *            "detail":"..."},...],          what the plugin would do:
+   *      host-binds, container-binds: mount-api | mount(2);
+   *      resolve: openat2 | walk;  process: pidfd | proc-dir;
+   *      mount-ids: unique | statx | fdinfo;  mount-roots: statx | parent;
+   *      moved-mounts: statmount | mountinfo
+   *    "guarantees":["..."],"limits":["..."]}  in words, for operators */
+  int (*check)(const struct sharedpath_host *host, char **json_out,
+               struct sharedpath_error *err);
 };
 
 /* The one exported symbol.  Sets *table and returns 0, or returns

@@ -87,8 +87,15 @@ SPH_API int sph_list(sph_plugin *p, const char *id, char **json,
                      struct sharedpath_error *e);
 SPH_API int sph_delete(sph_plugin *p, const struct sharedpath_container *c,
                        struct sharedpath_error *e);
-/* Free what the plugin returned (spec, list). */
+/* Free what the plugin returned (spec, list, check). */
 SPH_API void sph_release(sph_plugin *p, void *ptr);
+
+/* check(): the kernel mechanisms the plugin would use with host (its
+ * avoid field; may be NULL), as JSON (plugin.h), to sph_release.  Needs
+ * no init: after sph_open as well as after sph_load.  -ENOSYS, with a
+ * message, for a plugin of ABI 1.0 or 1.1. */
+SPH_API int sph_check(sph_plugin *p, const struct sharedpath_host *host,
+                      char **json, struct sharedpath_error *e);
 
 /* ---- a container's process ---- */
 
@@ -108,7 +115,10 @@ SPH_API int sph_proc_read(pid_t pid, sph_proc *p, struct sharedpath_error *e);
 SPH_API int sph_proc_start_time(const char *stat_line, uint64_t *out,
                                 struct sharedpath_error *e);
 
-/* A running container's process, pinned by a pidfd. */
+/* A running container's process, pinned by a pidfd, or where the kernel
+ * has none (before 5.3) by its /proc/PID directory fd (reads through it
+ * fail once that process is gone): a plugin of ABI 1.2 takes either as
+ * the container's pidfd. */
 typedef struct sph_target {
   pid_t pid;
   int pidfd;
@@ -116,7 +126,8 @@ typedef struct sph_target {
 
 /* Open pid: a pidfd first, then its identity read and, when want is
  * given, compared with it, and the pidfd checked alive afterwards (so what
- * /proc showed was the pidfd's process).  A process in this process's own
+ * /proc showed was the pidfd's process); without pidfds, its /proc dir and
+ * its identity read through that.  A process in this process's own
  * mount namespace is refused (-EPERM): the plugin would bind host paths
  * onto host paths.  -ESRCH when it has exited or is another process now
  * (its pid reused). */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Reads one JSON object on stdin and checks it: each argument KEY must be a
- * number > 0 ... or KEY=N must equal N.  Exit 0 if all hold, else 1 with a
- * message per problem.  (json-c, so no python or jq is needed.) */
+ * number > 0 ... or KEY=N must equal N (KEY=TEXT: a string equal to TEXT).
+ * Exit 0 if all hold, else 1 with a message per problem.  (json-c, so no
+ * python or jq is needed.) */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,12 @@ int main(int argc, char **argv) {
     if (!json_object_object_get_ex(o, key, &v)) {
       fprintf(stderr, "missing key %s\n", key);
       bad = 1;
+    } else if (eq && json_object_is_type(v, json_type_string)) {
+      if (strcmp(json_object_get_string(v), eq + 1)) {
+        fprintf(stderr, "key %s is %s, expected %s\n", key,
+                json_object_get_string(v), eq + 1);
+        bad = 1;
+      }
     } else if (!json_object_is_type(v, json_type_int) &&
                !json_object_is_type(v, json_type_double)) {
       fprintf(stderr, "key %s is not a number\n", key);

@@ -50,6 +50,8 @@ trap 'exit 1' INT TERM HUP PIPE
 fail() {
   failed=1
   echo "FAILED: $*" >&2
+  echo "-- the hook log:" >&2
+  cat /var/lib/sharedpath/log/hooks.log >&2 2>/dev/null || true
   exit 1
 }
 ok() { echo "ok: $*"; }
@@ -57,10 +59,24 @@ expect_eq() {
   [ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
   ok "$1"
 }
+# in_ctr NAME CMD...: CMD's output and exit status.  ctr can lose the
+# whole output of a process that exits at once (its fifos are read after
+# the exit is seen); so the command's status is printed after its output,
+# and an exec whose output lacks it is run again.
 in_ctr() {
   c=$1
   shift
-  $CTR task exec --exec-id "pod-x$$" "$c" "$@" </dev/null
+  n=0
+  while :; do
+    out=$($CTR task exec --exec-id "pod-x$$-$n" "$c" \
+      sh -c '"$@"; echo "sp-rc:$?"' sh "$@" </dev/null) || true
+    case "$out" in *sp-rc:*) break ;; esac
+    n=$((n + 1))
+    [ $n -lt 5 ] || { echo "in_ctr: ctr lost the output of '$*' $n times" >&2; return 125; }
+    echo "in_ctr: ctr lost the output of '$*'; again" >&2
+  done
+  printf '%s' "${out%sp-rc:*}"
+  return "${out##*sp-rc:}"
 }
 
 # A bundle: busybox rootfs, a long sleep, no terminal, writable root, the

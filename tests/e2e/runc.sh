@@ -434,10 +434,24 @@ run_ctr "$C4"
 if in_ctr "$C4" touch /x 2>/dev/null; then
   fail "rootro: the root is writable: the test proves nothing"
 fi
-$SP add-path "$C4" "$T/data/dir:/mnt/new/dir" "$T/data/file:/etc/new-file:ro"
-expect_eq "rootro: a new dir target" hello "$(in_ctr "$C4" cat /mnt/new/dir/hello)"
-expect_eq "rootro: a new file target" file-content \
-  "$(in_ctr "$C4" cat /etc/new-file)"
+# A missing target is made through a writable clone of the root's mount,
+# which takes the new mount API; without it (before 5.12) the add is
+# refused, and nothing is made.
+if $SP check --json | grep -q '"step":"container-binds","mechanism":"mount-api"'; then
+  $SP add-path "$C4" "$T/data/dir:/mnt/new/dir" "$T/data/file:/etc/new-file:ro"
+  expect_eq "rootro: a new dir target" hello "$(in_ctr "$C4" cat /mnt/new/dir/hello)"
+  expect_eq "rootro: a new file target" file-content \
+    "$(in_ctr "$C4" cat /etc/new-file)"
+else
+  expect_fail "rootro: a new target without the new mount API" 1 \
+    $SP add-path "$C4" "$T/data/dir:/mnt/new/dir" "$T/data/file:/etc/new-file:ro"
+  grep -q 'read-only' "$T/err" ||
+    fail "rootro: the refusal does not say the root is read-only"
+  if in_ctr "$C4" test -e /mnt/new; then
+    fail "rootro: a refused add left a placeholder"
+  fi
+  ok "rootro: nothing made"
+fi
 if in_ctr "$C4" touch /mnt/new/x 2>/dev/null; then
   fail "rootro: the root became writable"
 fi

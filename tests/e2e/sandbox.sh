@@ -149,8 +149,12 @@ mount --rbind /dev "$T/dev"
 mount -t tmpfs -o mode=1777,nosuid,nodev pod-e2e-shm "$T/dev/shm"
 mount -t proc proc "$T/proc"
 mount --rbind /sys "$T/sys"
-# The test itself and the installed prefix, at the same paths.
-for d in "$(dirname "$TEST")" "$PREFIX"; do
+# The test itself and the installed prefix, at the same paths; and what
+# LD_PRELOAD names (tests/kernels' shim, when the suite runs as on an older
+# kernel), or every process would load without it and say so.
+preload=$(printf '%s\n' ${LD_PRELOAD:-} | while read -r so; do
+  [ -f "$so" ] && dirname "$so"; done | sort -u)
+for d in "$(dirname "$TEST")" "$PREFIX" $preload; do
   mkdir -p "$T$d"
   mount --bind "$d" "$T$d"
 done

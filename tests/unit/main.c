@@ -15,6 +15,7 @@ int main(void) {
   register_host_suite();
   register_cli_suite();
   register_cli_engine_suite();
+  register_kernel_suite();
   CU_basic_set_mode(CU_BRM_VERBOSE);
   CU_basic_run_tests();
   unsigned int failed = CU_get_number_of_failures() +

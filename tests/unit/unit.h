@@ -15,6 +15,7 @@ void register_host_suite(void);
 void register_cli_suite(void);
 void register_cli_engine_suite(void);
 void register_lib_suite(void);
+void register_kernel_suite(void);
 
 #define ADD(suite, fn) CU_add_test(suite, #fn, fn)
 

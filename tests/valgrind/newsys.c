@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* LD_PRELOAD for valgrind runs only.  Valgrind 3.19 (Debian 12) does not
  * know the system calls the plugin is built on (open_tree, move_mount,
- * mount_setattr, openat2, pidfd_open, pidfd_send_signal, statmount): it
- * answers
+ * mount_setattr, openat2, pidfd_open, pidfd_send_signal, statmount,
+ * listmount): it answers
  * ENOSYS.  This shim runs exactly those natively, outside the emulation
  * (VALGRIND_NON_SIMD_CALL), and everything else as usual, so memcheck
  * still checks all of the plugin's own code.  None of these calls writes
@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/syscall.h>
 #include <valgrind/memcheck.h>
 #include <valgrind/valgrind.h>
@@ -106,6 +107,13 @@ long syscall(long nr, ...) {
     long r = run(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
     if (r == 0)
       VALGRIND_MAKE_MEM_DEFINED((void *)a[1], (size_t)a[2]);
+    return r;
+  }
+  /* listmount (6.8) fills an array of ids: the same. */
+  if (nr == 458) {
+    long r = run(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+    if (r > 0)
+      VALGRIND_MAKE_MEM_DEFINED((void *)a[1], (size_t)r * sizeof(uint64_t));
     return r;
   }
   static long (*real)(long, ...);

@@ -55,6 +55,13 @@ for scn in "$here"/../scenarios/*.scn; do
   vg "scenario.$name" "$build/host-sim/sharedpath-sim" -q \
     --plugin "$build/plugin/sharedpath-plugin.so" run "$scn" || status=1
 done
+# The older kernels' ways (mount(2), the walk, fdinfo, mountinfo) on the
+# scenarios that take every one of them.
+for name in lifecycle options revoke escape; do
+  vg "scenario.classic.$name" "$build/host-sim/sharedpath-sim" -q \
+    --mechanism classic --plugin "$build/plugin/sharedpath-plugin.so" \
+    run "$here/../scenarios/$name.scn" || status=1
+done
 vg demo "$build/host-sim/sharedpath-sim" -q \
   --plugin "$build/plugin/sharedpath-plugin.so" demo || status=1
 exit $status

@@ -47,6 +47,23 @@ done
 touch "$run/.probe" && rm "$run/.probe" ||
   say "$run is not writable: the suite cannot report"
 say "the host's / (build dir included) is read-only here; $run writable"
+# What the suite writes into the build dir (cmake --install for the e2e
+# tests and api.installed, its manifests) goes to a tmpfs layered over it
+# (overlay): nothing of it reaches the host.  The run's dir, the one
+# writable share, goes back on top.
+mkdir -p /run/sp-vm/share /run/sp-vm/layer
+if mount --bind "$run" /run/sp-vm/share &&
+   mount -t tmpfs -o mode=0755 sp-vm-layer /run/sp-vm/layer &&
+   mkdir /run/sp-vm/layer/upper /run/sp-vm/layer/work &&
+   mount -t overlay -o "lowerdir=$build,upperdir=/run/sp-vm/layer/upper,workdir=/run/sp-vm/layer/work" \
+     sp-vm-build "$build" &&
+   mount --bind /run/sp-vm/share "$run"; then
+  say "$build writable through a tmpfs overlay (discarded at power-off)"
+else
+  say "cannot layer a tmpfs over $build; not running the suite"
+  printf 'rc=127\nuname=%s\n' "$(uname -r)" >"$run/result"
+  exit 1
+fi
 "$src/tests/kernels/run-profile.sh" host "$build" vm-6.1
 rc=$?
 {

@@ -59,8 +59,9 @@ pkg=${SHAREDPATH_VM_KERNEL_PKG:-$(apt-cache search --names-only \
 [ -n "$pkg" ] ||
   skip "apt knows no linux-image-6.1.0-*-amd64-unsigned (Debian 12 sources; apt-get update)"
 kdir=$cache/$pkg
-modules="virtio_pci 9pnet_virtio 9p"
-if [ ! -f "$kdir/ready" ]; then
+# overlay: guest.sh puts a writable tmpfs layer over the read-only build dir.
+modules="virtio_pci 9pnet_virtio 9p overlay"
+if [ ! -f "$kdir/ready" ] || [ "$(cat "$kdir/modules.want" 2>/dev/null)" != "$modules" ]; then
   rm -rf "$kdir"
   mkdir -p "$kdir/dl"
   if ! (cd "$kdir/dl" && apt-get download "$pkg") >"$kdir/download.log" 2>&1; then
@@ -105,6 +106,7 @@ if [ ! -f "$kdir/ready" ]; then
   done <"$kdir/modules.list"
   cp "$kdir/root/boot/vmlinuz-$kver" "$kdir/vmlinuz"
   echo "$kver" >"$kdir/ready"
+  echo "$modules" >"$kdir/modules.want"
   # Only the image and these modules are needed again: not 400 MB of tree.
   rm -rf "$kdir/root" "$kdir/dl"
 fi
