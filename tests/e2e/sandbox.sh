@@ -81,14 +81,22 @@ if [ "$PHASE" = host ]; then
     sleep 0.1
     i=$((i + 1))
   done
-  # Cgroups podman made for our containers (their parent is ours).
-  if [ -n "$cg" ]; then
+  # Cgroups podman made for our containers (their parent is ours).  A
+  # cgroup stays busy for a moment after its last process is gone (until
+  # it is reaped and released), so removal is tried for up to 5 s; what is
+  # still there then fails below.
+  i=0
+  while [ -n "$cg" ] && [ $i -lt 50 ]; do
+    busy=0
     for d in /sys/fs/cgroup/*/"$cg" /sys/fs/cgroup/"$cg"; do
       [ -d "$d" ] || continue
       find "$d" -depth -mindepth 1 -type d -exec rmdir {} + 2>/dev/null || true
-      rmdir "$d" 2>/dev/null || true
+      rmdir "$d" 2>/dev/null || busy=1
     done
-  fi
+    [ $busy -eq 1 ] || break
+    sleep 0.1
+    i=$((i + 1))
+  done
   snap "$T.after"
   status=ok
   if [ -n "$left" ]; then
@@ -100,11 +108,20 @@ if [ "$PHASE" = host ]; then
     status=fail
   fi
   # New ones only, and for cgroups only an engine's or ours (pod-*): other
-  # tests on this machine may come and go meanwhile.
-  new=$(comm -13 "$T.before.cgroups" "$T.after.cgroups" |
-    grep -E '/(pod-|libpod|conmon|containerd|crio)' || true)
+  # tests on this machine may come and go meanwhile, another sandbox's
+  # (pod-e2e-PID, with its containers below) among them.
+  added=$(comm -13 "$T.before.cgroups" "$T.after.cgroups")
+  new=$(printf '%s\n' "$added" | grep -E '/(pod-|libpod|conmon|containerd|crio)' |
+    grep -vE '/pod-e2e-[0-9]+(/|$)' || true)
+  if [ -n "$cg" ]; then
+    mine=$(printf '%s\n' "$added" | grep -E "/$cg(/|\$)" || true)
+    new=$(printf '%s\n%s' "$new" "$mine" | sed '/^$/d')
+  fi
   if [ -n "$new" ]; then
     echo "FAILED: cgroups left behind: $new" >&2
+    for d in $new; do
+      echo "  $d: processes: $(tr '\n' ' ' <"$d/cgroup.procs" 2>/dev/null)" >&2
+    done
     status=fail
   fi
   new=$(comm -13 "$T.before.files" "$T.after.files")
