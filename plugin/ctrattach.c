@@ -62,16 +62,13 @@ static int open_source(child_args *a, sp_ctr_op *op, int kind, uint64_t *id) {
   path[dl] = '/';
   memcpy(path + dl + 1, op->hash, SP_HASH_HEX_LEN + 1);
   op->stage = STAGE_SOURCE;
-  int parent = -1;
-  int fd = ctr_resolve_in_root(a, path, 0, RESOLVE_NO_SYMLINKS, &parent);
+  seen s = {0};
+  int fd = -1;
+  int r = ctr_look_at(a, path, RESOLVE_NO_SYMLINKS, &op->ident, &s, kind, &fd);
   if (fd == -ELOOP || fd == -ENOTDIR)
     return -ENOENT;
   if (fd < 0)
     return fd;
-  seen s = {0};
-  int r = ctr_look(a, fd, parent, &op->ident, &s, kind);
-  if (parent >= 0)
-    close(parent);
   if (r == 0 && !s.ours)
     r = -ENOENT;
   if (r < 0) {
@@ -182,12 +179,9 @@ static int unmount_raced(child_args *a, sp_ctr_op *op, int target,
         ctr_name_of(a, a->procfd, target, op->ident.is_dir, a->sc->point);
     if (n < 0)
       return (int)n;
-    int parent = -1;
-    int fd = ctr_resolve_in_root(a, a->sc->point, 0, 0, &parent);
     seen s = {0};
-    int r = fd < 0 ? fd : ctr_look(a, fd, parent, &op->ident, &s, kind);
-    if (parent >= 0)
-      close(parent);
+    int fd = -1;
+    int r = ctr_look_at(a, a->sc->point, 0, &op->ident, &s, kind, &fd);
     if (r == 0 && s.ours && s.mnt_id != src_id &&
         !ctr_held_has(a, op, s.mnt_id, kind))
       r = ctr_umount_fd(a->procfd, fd, op->ident.is_dir);
@@ -232,12 +226,9 @@ static int bind_classic(child_args *a, sp_ctr_op *op, int target, int src,
   unsigned long rec = op->opts.rbind ? MS_REC : 0;
   if (SP_SYS(SP_F_MOUNT, mount(from, to, NULL, MS_BIND | rec, NULL)) < 0)
     return -errno;
-  int kind = ctr_record_kind(a), parent = -1, r = 0;
-  int fd = ctr_resolve_in_root(a, op->target, 0, 0, &parent);
+  int kind = ctr_record_kind(a), fd = -1;
   seen s = {0};
-  r = fd < 0 ? fd : ctr_look(a, fd, parent, &op->ident, &s, kind);
-  if (parent >= 0)
-    close(parent);
+  int r = ctr_look_at(a, op->target, 0, &op->ident, &s, kind, &fd);
   if (r == 0 && s.ours && s.mnt_id && s.mnt_id != src_id &&
       named(a, op, fd, where) && named(a, op, target, where) &&
       !ctr_held_has(a, op, s.mnt_id, kind)) {

@@ -162,6 +162,12 @@ int ctr_umount_fd(int procfd, int fd, bool is_dir) SP_HIDDEN;
 int ctr_look(child_args *a, int fd, int parent, const sp_ident *id, seen *s,
              int kind) SP_HIDDEN;
 
+/* ctr_look at what path resolves to in the container's root (extra as
+ * for ctr_resolve_in_root): *fd that (an O_PATH fd, the caller's to close)
+ * or -errno; returns ctr_look's result, or *fd when the resolve failed. */
+int ctr_look_at(child_args *a, const char *path, uint64_t extra,
+                const sp_ident *id, seen *s, int kind, int *fd) SP_HIDDEN;
+
 /* Another path of the container (held) takes the same host path, has
  * recorded id (of kind) as its mount, and that mount is at its path:
  * the mount is that path's, not the op's.  (A reusable id recorded for a

@@ -44,16 +44,13 @@ static int detach_at(child_args *a, sp_ctr_op *op, const char *path,
                      uint64_t want, int kind, uint64_t *top) {
   if (top)
     *top = 0;
-  int parent = -1;
-  int fd = ctr_resolve_in_root(a, path, 0, 0, &parent);
+  seen s = {0};
+  int fd = -1;
+  int r = ctr_look_at(a, path, 0, &op->ident, &s, kind, &fd);
   if (fd == -ENOENT)
     return 1;
   if (fd < 0)
     return fd;
-  seen s = {0};
-  int r = ctr_look(a, fd, parent, &op->ident, &s, kind);
-  if (parent >= 0)
-    close(parent);
   if (r == 0 && top)
     *top = s.mnt_id;
   if (r == 0)
@@ -215,12 +212,11 @@ static int unrecorded_line(const sp_mi_line *l, void *arg) {
   for (size_t i = 0; i < u->nheld; i++)
     if (a->sc->held_ids[i] == l->id)
       return 0;
-  int parent = -1;
-  int fd = ctr_resolve_in_root(a, l->point, 0, 0, &parent);
   seen s = {0};
-  int r = fd < 0 ? 0 : ctr_look(a, fd, parent, &u->f.op->ident, &s, ID_OLD);
-  if (parent >= 0)
-    close(parent);
+  int fd = -1;
+  int r = ctr_look_at(a, l->point, 0, &u->f.op->ident, &s, ID_OLD, &fd);
+  if (fd < 0)
+    r = 0;
   if (fd >= 0)
     close(fd);
   if (r < 0)
@@ -256,14 +252,11 @@ static int detach_unrecorded(child_args *a, sp_ctr_op *op) {
       return -EBUSY;
     }
     uint64_t id = ctr_id_kind(a, h->mnt_id) == ID_OLD ? h->mnt_id : 0;
-    int parent = -1;
-    int fd = id ? -1 : ctr_resolve_in_root(a, h->ctr, 0, 0, &parent);
     seen s = {0};
-    if (fd >= 0 && ctr_look(a, fd, parent, &op->ident, &s, ID_OLD) == 0 &&
+    int fd = -1;
+    if (!id && ctr_look_at(a, h->ctr, 0, &op->ident, &s, ID_OLD, &fd) == 0 &&
         s.ours)
       id = s.mnt_id;
-    if (parent >= 0)
-      close(parent);
     if (fd >= 0)
       close(fd);
     if (id)

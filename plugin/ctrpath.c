@@ -403,20 +403,26 @@ int ctr_look(child_args *a, int fd, int parent, const sp_ident *id, seen *s,
   return 0;
 }
 
+int ctr_look_at(child_args *a, const char *path, uint64_t extra,
+                const sp_ident *id, seen *s, int kind, int *fd) {
+  int parent = -1;
+  *fd = ctr_resolve_in_root(a, path, 0, extra, &parent);
+  int r = *fd < 0 ? *fd : ctr_look(a, *fd, parent, id, s, kind);
+  if (parent >= 0)
+    close(parent);
+  return r;
+}
+
 bool ctr_held_has(child_args *a, const sp_ctr_op *op, uint64_t id, int kind) {
   for (size_t i = 0; id && i < a->nheld; i++) {
     const sp_bind *h = &a->held[i];
     if (h->mnt_id != id || ctr_id_kind(a, h->mnt_id) != kind ||
         strcmp(h->hash, op->hash) != 0 || strcmp(h->ctr, op->target) == 0)
       continue;
-    int parent = -1;
-    int fd = ctr_resolve_in_root(a, h->ctr, 0, 0, &parent);
     seen s = {0};
-    bool there = fd >= 0 &&
-                 ctr_look(a, fd, parent, &op->ident, &s, kind) == 0 && s.ours &&
-                 s.mnt_id == id;
-    if (parent >= 0)
-      close(parent);
+    int fd = -1;
+    bool there = ctr_look_at(a, h->ctr, 0, &op->ident, &s, kind, &fd) == 0 &&
+                 s.ours && s.mnt_id == id;
     if (fd >= 0)
       close(fd);
     if (there)
