@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
+/* Starting and stopping the sim's containers (container.h): the init
+ * cloned into new namespaces, the spec's mounts applied under its rootfs
+ * as runc applies them, a user-namespaced one's maps written and its binds
+ * made from outside, then pivot_root and root.readonly.  What is done
+ * inside a running one: container_inside.c. */
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
@@ -7,19 +12,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <grp.h>
 #include <unistd.h>
 
 #include "container.h"
 
-static int mkdir_p(const char *path, mode_t mode) {
+int sim_mkdir_p(const char *path, mode_t mode) {
   char buf[PATH_MAX];
   snprintf(buf, sizeof(buf), "%s", path);
   for (char *p = buf + 1;; p++) {
@@ -33,6 +36,23 @@ static int mkdir_p(const char *path, mode_t mode) {
     if (!c)
       return 0;
   }
+}
+
+pid_t sim_fork_pipe(int *fd) {
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return -errno;
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0) {
+    int e = errno;
+    close(p[0]);
+    close(p[1]);
+    return -e;
+  }
+  close(pid == 0 ? p[0] : p[1]);
+  *fd = pid == 0 ? p[1] : p[0];
+  return pid;
 }
 
 /* OCI mount options we understand, as runc maps them. */
@@ -100,7 +120,7 @@ static int apply_mount(const char *rootfs, json_object *m, char *msg,
   bool ro = false;
   char data[256];
   parse_options(opts, &flags, &prop, &ro, data, sizeof(data));
-  if (mkdir_p(target, 0755) < 0) {
+  if (sim_mkdir_p(target, 0755) < 0) {
     snprintf(msg, msgsz, "mkdir %s: %s", target, strerror(errno));
     return -errno;
   }
@@ -264,15 +284,11 @@ static int write_text(const char *path, const char *text) {
  * ns file; setns takes a pidfd only since 5.8). */
 static int userns_binds(const sim_ctr *c, int nsfd, char *msg,
                         size_t msgsz) {
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) < 0)
-    return -errno;
-  fflush(NULL);
-  pid_t pid = fork();
+  int fd;
+  pid_t pid = sim_fork_pipe(&fd);
   if (pid < 0)
-    return -errno;
+    return pid;
   if (pid == 0) {
-    close(p[0]);
     char m[512] = "";
     json_object *spec = json_tokener_parse(c->spec), *mounts;
     int r = setns(nsfd, CLONE_NEWNS) < 0 ? -errno : 0;
@@ -284,14 +300,13 @@ static int userns_binds(const sim_ctr *c, int nsfd, char *msg,
           r = apply_mount(c->rootfs, json_object_array_get_idx(mounts, i), m,
                           sizeof(m));
     json_object_put(spec);
-    if (write(p[1], m, strlen(m) + 1) < 0)
+    if (write(fd, m, strlen(m) + 1) < 0)
       _exit(2);
     _exit(r < 0 ? 1 : 0);
   }
-  close(p[1]);
   char buf[512] = "";
-  ssize_t n = read(p[0], buf, sizeof(buf) - 1);
-  close(p[0]);
+  ssize_t n = read(fd, buf, sizeof(buf) - 1);
+  close(fd);
   int status;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
     ;
@@ -424,390 +439,4 @@ void sim_ctr_stop(sim_ctr *c) {
   c->pid = 0;
   c->pidfd = c->procfd = c->nsfd = -1;
   c->running = false;
-}
-
-/* Become a process of the container: its mount namespace (its ns file:
- * setns takes a pidfd only since 5.8) and its root (the init's, opened
- * before the switch; after setns the root is the namespace's, which is
- * the container's only when the sim itself runs at the root of its
- * namespace). */
-static int enter(const sim_ctr *c) {
-  int root = openat(c->procfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (root < 0)
-    return -errno;
-  /* A user-namespaced container's processes run as its root, in its user
-   * namespace: so does every look and change made "inside" it.  The mount
-   * namespace first (joined as root outside), then the user namespace. */
-  int r = setns(c->nsfd, CLONE_NEWNS) < 0 ? -errno : 0;
-  if (r == 0 && c->userns) {
-    int user = openat(c->procfd, "ns/user", O_RDONLY | O_CLOEXEC);
-    r = user < 0 || setns(user, CLONE_NEWUSER) < 0 ? -errno : 0;
-    if (user >= 0)
-      close(user);
-  }
-  if (r == 0 && c->userns &&
-      (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 ||
-       setresuid(0, 0, 0) < 0))
-    r = -errno;
-  if (r == 0 && (fchdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0))
-    r = -errno;
-  close(root);
-  return r;
-}
-
-/* Run fn inside the container's mount namespace in a forked child; the
- * result comes back through a pipe. */
-typedef int (*inside_fn)(const char *path, const void *arg, void *out,
-                         size_t outsz);
-
-static int run_inside(const sim_ctr *c, inside_fn fn, const char *path,
-                      const void *arg, void *out, size_t outsz) {
-  if (!c->running)
-    return -ESRCH;
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) < 0)
-    return -errno;
-  fflush(NULL);
-  pid_t pid = fork();
-  if (pid < 0)
-    return -errno;
-  if (pid == 0) {
-    close(p[0]);
-    int r = enter(c);
-    if (r == 0)
-      r = fn(path, arg, out, outsz);
-    if (write(p[1], &r, sizeof(r)) != sizeof(r) ||
-        write(p[1], out, outsz) != (ssize_t)outsz)
-      _exit(1);
-    _exit(0);
-  }
-  close(p[1]);
-  int r = -EIO;
-  if (read(p[0], &r, sizeof(r)) != sizeof(r) ||
-      read(p[0], out, outsz) != (ssize_t)outsz)
-    r = -EIO;
-  close(p[0]);
-  while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-    ;
-  return r;
-}
-
-static int inspect_fn(const char *path, const void *arg, void *out,
-                      size_t outsz) {
-  bool write_test = *(const bool *)arg;
-  sim_seen *s = out;
-  memset(s, 0, sizeof(*s));
-  struct stat sb;
-  if (stat(path, &sb) < 0) {
-    s->err = errno;
-    return 0;
-  }
-  s->is_dir = S_ISDIR(sb.st_mode);
-  s->dev = sb.st_dev;
-  s->ino = sb.st_ino;
-  struct statvfs vfs;
-  if (statvfs(path, &vfs) == 0) {
-    s->ro = vfs.f_flag & ST_RDONLY;
-    s->vfs_flags = vfs.f_flag;
-  }
-  if (!s->is_dir) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-      ssize_t n = read(fd, s->content, sizeof(s->content) - 1);
-      s->content[n > 0 ? n : 0] = '\0';
-      close(fd);
-    }
-  }
-  if (write_test) {
-    if (s->is_dir) {
-      char probe[PATH_MAX];
-      snprintf(probe, sizeof(probe), "%s/.sharedpath-sim-probe", path);
-      int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-      s->write_err = fd < 0 ? errno : 0;
-      if (fd >= 0) {
-        close(fd);
-        unlink(probe);
-      }
-    } else {
-      int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-      s->write_err = fd < 0 ? errno : 0;
-      if (fd >= 0)
-        close(fd);
-    }
-  }
-  (void)outsz;
-  return 0;
-}
-
-int sim_ctr_inspect(const sim_ctr *c, const char *path, bool write_test,
-                    sim_seen *seen) {
-  return run_inside(c, inspect_fn, path, &write_test, seen, sizeof(*seen));
-}
-
-static int write_fn(const char *path, const void *arg, void *out,
-                    size_t outsz) {
-  const char *text = arg;
-  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    return -errno;
-  ssize_t n = write(fd, text, strlen(text));
-  int r = n == (ssize_t)strlen(text) ? 0 : -errno;
-  close(fd);
-  (void)out, (void)outsz;
-  return r;
-}
-
-int sim_ctr_write(const sim_ctr *c, const char *path, const char *text) {
-  int dummy = 0;
-  return run_inside(c, write_fn, path, text, &dummy, sizeof(dummy));
-}
-
-static int symlink_fn(const char *path, const void *arg, void *out,
-                      size_t outsz) {
-  (void)out, (void)outsz;
-  return symlink((const char *)arg, path) < 0 ? -errno : 0;
-}
-
-int sim_ctr_symlink(const sim_ctr *c, const char *target, const char *path) {
-  int dummy = 0;
-  return run_inside(c, symlink_fn, path, target, &dummy, sizeof(dummy));
-}
-
-static int rename_fn(const char *path, const void *arg, void *out,
-                     size_t outsz) {
-  (void)out, (void)outsz;
-  return rename(path, (const char *)arg) < 0 ? -errno : 0;
-}
-
-int sim_ctr_rename(const sim_ctr *c, const char *from, const char *to) {
-  int dummy = 0;
-  return run_inside(c, rename_fn, from, to, &dummy, sizeof(dummy));
-}
-
-static int mkdir_fn(const char *path, const void *arg, void *out,
-                    size_t outsz) {
-  (void)arg, (void)out, (void)outsz;
-  return mkdir_p(path, 0755);
-}
-
-int sim_ctr_mkdir(const sim_ctr *c, const char *path) {
-  int dummy = 0;
-  return run_inside(c, mkdir_fn, path, NULL, &dummy, sizeof(dummy));
-}
-
-static int mount_fn(const char *path, const void *arg, void *out,
-                    size_t outsz) {
-  (void)out, (void)outsz;
-  const char *fstype = arg;
-  return mount(fstype, path, fstype, MS_NOSUID | MS_NODEV | MS_NOEXEC,
-               NULL) < 0 ? -errno : 0;
-}
-
-int sim_ctr_mount(const sim_ctr *c, const char *fstype, const char *path) {
-  int dummy = 0;
-  return run_inside(c, mount_fn, path, fstype, &dummy, sizeof(dummy));
-}
-
-int sim_ctr_hold_start(sim_ctr *c, const char *path) {
-  if (!c->running)
-    return -ESRCH;
-  if (c->holder)
-    return -EBUSY;
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) < 0)
-    return -errno;
-  fflush(NULL);
-  pid_t pid = fork();
-  if (pid < 0) {
-    int e = errno;
-    close(p[0]);
-    close(p[1]);
-    return -e;
-  }
-  if (pid == 0) {
-    close(p[0]);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    int r = enter(c);
-    if (r == 0 && chdir(path) < 0)
-      r = -errno;
-    if (write(p[1], &r, sizeof(r)) != sizeof(r) || r < 0)
-      _exit(1);
-    close(p[1]);
-    for (;;)
-      pause();
-  }
-  close(p[1]);
-  int r = -EIO;
-  if (read(p[0], &r, sizeof(r)) != sizeof(r))
-    r = -EIO;
-  close(p[0]);
-  if (r < 0) {
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    return r;
-  }
-  c->holder = pid;
-  return 0;
-}
-
-int sim_ctr_hold_stop(sim_ctr *c) {
-  if (!c->holder)
-    return -ESRCH;
-  kill(c->holder, SIGKILL);
-  while (waitpid(c->holder, NULL, 0) < 0 && errno == EINTR)
-    ;
-  c->holder = 0;
-  return 0;
-}
-
-static int remount_rw_fn(const char *path, const void *arg, void *out,
-                         size_t outsz) {
-  (void)arg, (void)out, (void)outsz;
-  struct statvfs vfs;
-  if (statvfs(path, &vfs) < 0)
-    return -errno;
-  unsigned long keep = (vfs.f_flag & ST_NOSUID ? MS_NOSUID : 0) |
-                       (vfs.f_flag & ST_NODEV ? MS_NODEV : 0) |
-                       (vfs.f_flag & ST_NOEXEC ? MS_NOEXEC : 0);
-  return mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | keep, NULL) < 0
-             ? -errno : 0;
-}
-
-int sim_ctr_remount_rw(const sim_ctr *c, const char *path) {
-  int dummy = 0;
-  return run_inside(c, remount_rw_fn, path, NULL, &dummy, sizeof(dummy));
-}
-
-static int owner_fn(const char *path, const void *arg, void *out,
-                    size_t outsz) {
-  (void)arg, (void)outsz;
-  struct stat sb;
-  if (lstat(path, &sb) < 0)
-    return -errno;
-  unsigned long *ids = out;
-  ids[0] = sb.st_uid;
-  ids[1] = sb.st_gid;
-  return 0;
-}
-
-int sim_ctr_owner(const sim_ctr *c, const char *path, unsigned long *uid,
-                  unsigned long *gid) {
-  unsigned long ids[2] = {0, 0};
-  int r = run_inside(c, owner_fn, path, NULL, ids, sizeof(ids));
-  *uid = ids[0], *gid = ids[1];
-  return r;
-}
-
-static int umount_fn(const char *path, const void *arg, void *out,
-                     size_t outsz) {
-  (void)arg, (void)out, (void)outsz;
-  return umount2(path, MNT_DETACH) < 0 ? -errno : 0;
-}
-
-int sim_ctr_umount(const sim_ctr *c, const char *path) {
-  int dummy = 0;
-  return run_inside(c, umount_fn, path, NULL, &dummy, sizeof(dummy));
-}
-
-int sim_ctr_propagation(const sim_ctr *c, const char *path, char *out,
-                        size_t size) {
-  if (!c->running)
-    return -ESRCH;
-  int fd = openat(c->procfd, "mountinfo", O_RDONLY | O_CLOEXEC);
-  FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-  if (!f) {
-    if (fd >= 0)
-      close(fd);
-    return -errno;
-  }
-  /* Mount points relative to the init's root (the container's); the
-   * last line for path is the top of its stack. */
-  char *line = NULL;
-  size_t cap = 0;
-  int r = -ENOENT;
-  while (getline(&line, &cap, f) > 0) {
-    char point[PATH_MAX], rest[1024] = "";
-    if (sscanf(line, "%*s %*s %*s %*s %4095s %*s %1023[^\n]", point,
-               rest) < 1 || strcmp(point, path))
-      continue;
-    char *dash = strstr(rest, " - ");
-    if (dash)
-      *dash = '\0';
-    bool shared = strstr(rest, "shared:"), slave = strstr(rest, "master:");
-    snprintf(out, size, "%s", shared && slave ? "shared,slave"
-                              : shared        ? "shared"
-                              : slave         ? "slave"
-                                              : "private");
-    r = 0;
-  }
-  free(line);
-  fclose(f);
-  return r;
-}
-
-/* The flipper counts its swaps in a shared page so the stop can tell that
- * it really raced (a flipper that never ran proves nothing). */
-static long *flip_count;
-
-int sim_ctr_flip_start(sim_ctr *c, const char *a, const char *b) {
-  if (!c->running)
-    return -ESRCH;
-  if (c->flipper)
-    return -EBUSY;
-  if (!flip_count) {
-    flip_count = mmap(NULL, sizeof(long), PROT_READ | PROT_WRITE,
-                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (flip_count == MAP_FAILED) {
-      flip_count = NULL;
-      return -errno;
-    }
-  }
-  *flip_count = 0;
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) < 0)
-    return -errno;
-  fflush(NULL);
-  pid_t pid = fork();
-  if (pid < 0) {
-    int e = errno;
-    close(p[0]);
-    close(p[1]);
-    return -e;
-  }
-  if (pid == 0) {
-    close(p[0]);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    int r = enter(c);
-    /* Prove one swap works before reporting ready. */
-    if (r == 0 && renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) < 0)
-      r = -errno;
-    if (write(p[1], &r, sizeof(r)) != sizeof(r) || r < 0)
-      _exit(1);
-    close(p[1]);
-    for (;;)
-      if (renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) == 0)
-        __atomic_add_fetch(flip_count, 1, __ATOMIC_RELAXED);
-  }
-  close(p[1]);
-  int r = -EIO;
-  if (read(p[0], &r, sizeof(r)) != sizeof(r))
-    r = -EIO;
-  close(p[0]);
-  if (r < 0) {
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    return r;
-  }
-  c->flipper = pid;
-  return 0;
-}
-
-long sim_ctr_flip_stop(sim_ctr *c) {
-  if (!c->flipper)
-    return -ESRCH;
-  kill(c->flipper, SIGKILL);
-  while (waitpid(c->flipper, NULL, 0) < 0 && errno == EINTR)
-    ;
-  c->flipper = 0;
-  return flip_count ? *flip_count : 0;
 }

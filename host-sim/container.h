@@ -90,4 +90,15 @@ int sim_ctr_propagation(const sim_ctr *c, const char *path, char *out,
 int sim_ctr_flip_start(sim_ctr *c, const char *a, const char *b);
 /* Stop it; returns how many swaps it made (>= 0) or -errno. */
 long sim_ctr_flip_stop(sim_ctr *c);
+
+/* Shared by container.c and container_inside.c. */
+/* mkdir -p, every directory made with mode: a spec mount's target under
+ * the rootfs (container.c), and ctr-mkdir inside (container_inside.c).
+ * 0 or -errno. */
+int sim_mkdir_p(const char *path, mode_t mode);
+/* fork with a pipe from the child to the parent (stdio flushed first, so
+ * that the child never writes the parent's buffers again): the child's
+ * pid in the parent, *fd the read end; 0 in the child, *fd the write end;
+ * or -errno, nothing left open. */
+pid_t sim_fork_pipe(int *fd);
 #endif

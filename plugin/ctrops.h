@@ -23,7 +23,7 @@ typedef struct sp_ctr_op {
   sp_ident ident;   /* what the mount shows (dev/ino, dir or file) */
   /* out */
   int result;       /* 0 or -errno */
-  int stage;        /* which step failed (see ctrops.c) */
+  int stage;        /* which step failed (see ctrchild.h) */
   mode_t found;     /* the target's type, when it was the wrong one */
   bool did;         /* this call changed the mount table for this op */
   /* The container-side mount's id, 0 if unknown: the unique one (6.8+)
