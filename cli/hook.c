@@ -65,6 +65,18 @@ static int owner_locked(spc_app *ap, const char *id, const spc_oci_state *st,
   return spc_owner_lock(ap->a->state_dir, id, e);
 }
 
+/* Whether the process record of id on disk is p already: poststart after
+ * createRuntime finds its own, durable since then, and writing it again
+ * would only cost two flushes. */
+static bool record_is(const char *state_dir, const char *id,
+                      const sph_proc *p) {
+  sph_proc old;
+  if (spc_record_load(state_dir, id, &old, NULL) < 0)
+    return false;
+  return old.pid == p->pid && old.start_time == p->start_time &&
+         old.mnt_dev == p->mnt_dev && old.mnt_ino == p->mnt_ino;
+}
+
 /* Record the container's process; for poststart also re-apply its paths
  * into it, through a pidfd checked against what was just recorded. */
 static int hook_started(spc_app *ap, const char *id, const spc_oci_state *st,
@@ -93,7 +105,8 @@ static int hook_started(spc_app *ap, const char *id, const spc_oci_state *st,
   r = sph_proc_read(pid, &proc, &pe);
   if (r < 0)
     return spc_plugin_fail(r, &pe, e);
-  if ((r = spc_record_save(ap->a->state_dir, id, &proc, e)) < 0)
+  if (!record_is(ap->a->state_dir, id, &proc) &&
+      (r = spc_record_save(ap->a->state_dir, id, &proc, e)) < 0)
     return r;
   if (!apply)
     return 0;
