@@ -82,11 +82,9 @@ int spc_owner_parse(const char *text, const char *id, spc_owner *o,
   int r = sp_json_object_parse(text, strlen(text), "owner record", &j, e);
   if (r < 0)
     return r;
-  json_object *v;
-  if (!json_object_object_get_ex(j, "version", &v) ||
-      !json_object_is_type(v, json_type_int))
-    return sp_fail(e, -EINVAL, "owner record: \"version\" is missing");
-  int64_t version = json_object_get_int64(v);
+  int64_t version;
+  if ((r = sp_json_version(j, "owner record", &version, e)) < 0)
+    return r;
   if (version != 1)
     return sp_fail(e, -EPROTONOSUPPORT, "owner record has version %" PRId64
                    "; this sharedpath reads version 1", version);

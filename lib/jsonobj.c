@@ -46,3 +46,13 @@ int sp_json_object_parse(const char *text, size_t len, const char *what,
   *out = TAKE_PTR(o);
   return 0;
 }
+
+int sp_json_version(json_object *o, const char *what, int64_t *out,
+                    sp_error *err) {
+  json_object *v;
+  if (!json_object_object_get_ex(o, "version", &v) ||
+      !json_object_is_type(v, json_type_int))
+    return sp_fail(err, -EINVAL, "%s has no integer \"version\"", what);
+  *out = json_object_get_int64(v);
+  return 0;
+}

@@ -21,4 +21,9 @@ static inline void sp_json_putp(json_object **o) {
 int sp_json_object_parse(const char *text, size_t len, const char *what,
                          json_object **out, sp_error *err) SP_HIDDEN;
 
+/* The integer member "version" of o, which every record of ours starts
+ * with; what names the record in the message when it is missing. */
+int sp_json_version(json_object *o, const char *what, int64_t *out,
+                    sp_error *err) SP_HIDDEN;
+
 #endif

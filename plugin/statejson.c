@@ -110,11 +110,9 @@ int sp_state_parse(const char *text, size_t len, const char *id,
   int r = sp_json_object_parse(text, len, "state", &root, err);
   if (r < 0)
     return r;
-  json_object *v;
-  if (!json_object_object_get_ex(root, "version", &v) ||
-      !json_object_is_type(v, json_type_int))
-    return sp_fail(err, -EINVAL, "state has no integer \"version\"");
-  int64_t version = json_object_get_int64(v);
+  int64_t version;
+  if ((r = sp_json_version(root, "state", &version, err)) < 0)
+    return r;
   if (version > SP_STATE_FILE_VERSION)
     return sp_fail(err, -EPROTO, "state format version %lld is newer than "
                    "this plugin's %d; use a newer plugin",
