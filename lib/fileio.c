@@ -175,3 +175,21 @@ int sp_mkdir_p(const char *path, mode_t last_mode, sp_error *err) {
       return 0;
   }
 }
+
+int sp_dir_open(const char *dir, int *fd, DIR **d, sp_error *err) {
+  *d = NULL;
+  *fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (*fd < 0)
+    return errno == ENOENT ? 0 : sp_fail_errno(err, -errno, "cannot open %s",
+                                                dir);
+  int dfd = dup(*fd);
+  if (dfd >= 0 && !(*d = fdopendir(dfd)))
+    close(dfd);
+  if (!*d) {
+    int r = sp_fail_errno(err, -errno, "cannot read %s", dir);
+    close(*fd);
+    *fd = -1;
+    return r;
+  }
+  return 1;
+}

@@ -5,6 +5,7 @@
 #ifndef SP_FILEIO_H
 #define SP_FILEIO_H
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -54,5 +55,11 @@ int sp_mkdir(const char *path, mode_t mode, struct stat *existing,
 /* mkdir -p: parents 0755, the last one last_mode; existing ones are
  * fine. */
 int sp_mkdir_p(const char *path, mode_t last_mode, sp_error *err) SP_HIDDEN;
+
+/* Open dir, not through a symlink, to walk its entries: *fd for the *at
+ * calls on them (the caller closes it), *d a stream over a dup of it
+ * (closedir closes only that).  1 when open, 0 when dir does not exist
+ * (nothing opened), or -errno with a message. */
+int sp_dir_open(const char *dir, int *fd, DIR **d, sp_error *err) SP_HIDDEN;
 
 #endif

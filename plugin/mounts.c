@@ -252,19 +252,12 @@ out:
  * created), then dir.  Anything still mounted stops us with -EBUSY. */
 static int remove_placeholders(const sp_ctx *ctx, const char *dir,
                                sp_error *err) {
-  _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-                                         O_NOFOLLOW);
-  if (fd < 0)
-    return errno == ENOENT ? 0 : sp_fail_errno(err, -errno, "cannot open %s",
-                                                dir);
-  int dfd = dup(fd);
-  DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-  if (!d) {
-    if (dfd >= 0)
-      close(dfd);
-    return sp_fail_errno(err, -errno, "cannot read %s", dir);
-  }
-  int r = 0;
+  _cleanup_close_ int fd = -1;
+  DIR *d;
+  int r = sp_dir_open(dir, &fd, &d, err);
+  if (r <= 0)
+    return r;
+  r = 0;
   bool kept = false;
   struct dirent *de;
   while ((de = readdir(d)) && r == 0) {

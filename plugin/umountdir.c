@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "fault.h"
+#include "fileio.h"
 #include "umountdir.h"
 
 /* 1 if name (in dirfd) is the root of a mount, 0 if not, -ENOSYS when
@@ -47,18 +48,12 @@ int sp_umount_dir(const char *dir, sp_error *err) {
   int r = detach_at(AT_FDCWD, dir, dir, err);
   if (r < 0)
     return r;
-  _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-                                         O_NOFOLLOW);
-  if (fd < 0)
-    return errno == ENOENT ? 0 : sp_fail_errno(err, -errno, "cannot open %s",
-                                                dir);
-  int dfd = dup(fd);
-  DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
-  if (!d) {
-    if (dfd >= 0)
-      close(dfd);
-    return sp_fail_errno(err, -errno, "cannot read %s", dir);
-  }
+  _cleanup_close_ int fd = -1;
+  DIR *d;
+  r = sp_dir_open(dir, &fd, &d, err);
+  if (r <= 0)
+    return r;
+  r = 0;
   /* The entries: the binds of each host path, with whatever is mounted
    * below them.  A mount deeper below a plain subdir is not looked for:
    * the placeholder removal finds it (EBUSY, ENOTEMPTY) and the caller
