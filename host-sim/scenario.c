@@ -215,12 +215,10 @@ int sim_run_text(sim *s, const char *name, const char *text) {
   return rc;
 }
 
-int sim_run_file(sim *s, const char *path) {
+char *sim_read_text(const char *path, size_t *len) {
   FILE *f = fopen(path, "r");
-  if (!f) {
-    printf("%s: cannot open: %s\n", path, strerror(errno));
-    return 2;
-  }
+  if (!f)
+    return NULL;
   char *text = NULL;
   size_t cap = 0;
   ssize_t n = getdelim(&text, &cap, '\0', f);
@@ -228,6 +226,18 @@ int sim_run_file(sim *s, const char *path) {
   if (n < 0) {
     free(text);
     text = strdup("");
+    n = 0;
+  }
+  if (len)
+    *len = (size_t)n;
+  return text;
+}
+
+int sim_run_file(sim *s, const char *path) {
+  char *text = sim_read_text(path, NULL);
+  if (!text) {
+    printf("%s: cannot open: %s\n", path, strerror(errno));
+    return 2;
   }
   int rc = sim_run_text(s, path, text);
   free(text);

@@ -56,6 +56,10 @@ void sim_ctr_forget(sim *s, size_t i);
  * held, 1 if one did not (reported as name:line). */
 int sim_run_text(sim *s, const char *name, const char *text);
 int sim_run_file(sim *s, const char *path);
+/* The whole file at path (text up to a NUL, "" when unreadable past the
+ * open), malloc'ed, *len its length unless len is NULL; NULL with errno
+ * when it cannot be opened. */
+char *sim_read_text(const char *path, size_t *len);
 extern const char sim_demo_scenario[];
 /* `bench [options]`: argv[0] is "bench".  Sets up (and tears down) its own
  * sim per measured point.  Exit status: 0, 1 on failure, 2 on usage. */

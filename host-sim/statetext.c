@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim.h"
 #include "statetext.h"
 
 static const char head[] = "{\"version\":3,\"slots\":[\n";
@@ -25,23 +26,6 @@ static uint32_t crc32c(uint32_t crc, const unsigned char *p, size_t n) {
       crc = crc & 1 ? (crc >> 1) ^ 0x82f63b78u : crc >> 1;
   }
   return ~crc;
-}
-
-static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "r");
-  if (!f)
-    return NULL;
-  char *text = NULL;
-  size_t cap = 0;
-  ssize_t n = getdelim(&text, &cap, '\0', f);
-  fclose(f);
-  if (n < 0) {
-    free(text);
-    text = strdup("");
-    n = 0;
-  }
-  *len = (size_t)n;
-  return text;
 }
 
 /* Match lit at *p, then take digits hex digits into *v. */
@@ -112,7 +96,7 @@ static int newest(const char *text, size_t n, slot *out) {
 
 char *sim_state_text(const char *path) {
   size_t n;
-  char *text = slurp(path, &n);
+  char *text = sim_read_text(path, &n);
   if (!text)
     return strdup("");
   slot s;
@@ -130,7 +114,7 @@ char *sim_state_text(const char *path) {
 
 long sim_state_bytes(const char *path) {
   size_t n;
-  char *text = slurp(path, &n);
+  char *text = sim_read_text(path, &n);
   if (!text)
     return -errno;
   slot s;
