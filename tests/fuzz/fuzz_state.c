@@ -2,7 +2,7 @@
 /* sp_state_parse: never crashes on any bytes; a state it accepts has only
  * valid entries (clean paths, the container rules, the right hash, no
  * conflicts) and survives a round trip through sp_state_to_json. */
-#include "fuzz.h"
+#include "fuzzstate.h"
 #include "state.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -13,15 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(e.msg[0] != '\0' && st.n == 0 && !st.paths);
     return 0;
   }
-  for (size_t i = 0; i < st.n; i++) {
-    const sp_bind *b = &st.paths[i];
-    char hash[SP_HASH_HEX_LEN + 1];
-    FUZZ_CHECK(b->host && b->ctr && b->host[0] == '/');
-    FUZZ_CHECK(sp_ctr_path_check(b->ctr, &e) == 0);
-    FUZZ_CHECK(sp_hash_hex(b->host, hash, &e) == 0 && !strcmp(hash, b->hash));
-    for (size_t j = 0; j < i; j++)
-      FUZZ_CHECK(strcmp(st.paths[j].ctr, b->ctr) != 0);
-  }
+  fuzz_check_entries(&st);
   char *text = NULL;
   FUZZ_CHECK(sp_state_to_json(&st, "c1", false, &text, &e) == 0);
   FUZZ_CHECK(sp_state_parse(text, strlen(text), "c1", &back, &e) == 0);

@@ -3,7 +3,7 @@
  * version-3 file's slots, prefixes and CRCs, or a version-1/2 object):
  * never crashes on any bytes; a state it accepts has only valid entries
  * and came from an intact slot (seq > 0) or from a bare object (seq 0). */
-#include "fuzz.h"
+#include "fuzzstate.h"
 #include "statefile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -15,13 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     FUZZ_CHECK(e.msg[0] != '\0' && st.n == 0 && !st.paths && seq == 0);
     return 0;
   }
-  for (size_t i = 0; i < st.n; i++) {
-    const sp_bind *b = &st.paths[i];
-    char hash[SP_HASH_HEX_LEN + 1];
-    FUZZ_CHECK(b->host && b->ctr && b->host[0] == '/');
-    FUZZ_CHECK(sp_ctr_path_check(b->ctr, &e) == 0);
-    FUZZ_CHECK(sp_hash_hex(b->host, hash, &e) == 0 && !strcmp(hash, b->hash));
-  }
+  fuzz_check_entries(&st);
   /* A bare object (seq 0) is JSON text: blanks, then '{'. */
   size_t k = 0;
   while (k < size && strchr(" \t\r\n", data[k]) && data[k])
