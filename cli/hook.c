@@ -111,7 +111,7 @@ static int hook_started(spc_app *ap, const char *id, const spc_oci_state *st,
   if (!apply)
     return 0;
   spc_target t;
-  if ((r = spc_target_from_record(ap->a->state_dir, id, &t, e)) < 0)
+  if ((r = spc_target_from_proc(id, &proc, &t, e)) < 0)
     return r;
   if (t.t.pid == 0)
     return sp_fail(e, -ESRCH, "%s", t.note);

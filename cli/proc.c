@@ -154,8 +154,14 @@ int spc_target_from_record(const char *state_dir, const char *id,
   }
   if (r < 0)
     return sp_fail(e, r, "%s", why.msg);
+  return spc_target_from_proc(id, &rec, t, e);
+}
+
+int spc_target_from_proc(const char *id, const sph_proc *rec, spc_target *t,
+                         sp_error *e) {
+  *t = (spc_target){.t = {.pidfd = -1}};
   struct sharedpath_error he = sph_error();
-  r = sph_target_open(rec.pid, &rec, &t->t, &he);
+  int r = sph_target_open(rec->pid, rec, &t->t, &he);
   if (r == -ESRCH) {
     snprintf(t->note, sizeof(t->note), "container '%s' is not running: %s",
              id, sph_strerror(&he, r));

@@ -42,6 +42,9 @@ typedef struct spc_target {
  * record or the recorded process is gone or is another process now. */
 int spc_target_from_record(const char *state_dir, const char *id,
                            spc_target *t, sp_error *e);
+/* The same from a record in hand (rec: what the hook just recorded). */
+int spc_target_from_proc(const char *id, const sph_proc *rec, spc_target *t,
+                         sp_error *e);
 /* From an explicit pid (--pid): it must be alive and not share our mount
  * namespace (it would put host paths onto host paths). */
 int spc_target_from_pid(pid_t pid, spc_target *t, sp_error *e);
