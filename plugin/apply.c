@@ -38,6 +38,21 @@ static int bind_ident(sp_ctx *ctx, const char *id, const sp_bind *b,
   return 0;
 }
 
+/* The container's master dir as the host sees it, for the child to tell
+ * that the container's /.sharedpath is a view of it (sp_ctr_run); NULL
+ * where it cannot be read (the child then resolves each copy from the
+ * container's root). */
+static const sp_ident *master_ident(const sp_ctx *ctx, const char *id,
+                                    sp_ident *out) {
+  char m[PATH_MAX];
+  struct stat sb;
+  if (snprintf(m, sizeof(m), "%s/%s", ctx->master, id) >= (int)sizeof(m) ||
+      stat(m, &sb) < 0)
+    return NULL;
+  *out = (sp_ident){sb.st_dev, sb.st_ino, true};
+  return out;
+}
+
 /* Run ops in the container; on failure run the inverse of those that took
  * effect. */
 static int ctr_apply(sp_ctx *ctx, const sp_target *t, const char *id,
@@ -45,7 +60,14 @@ static int ctr_apply(sp_ctx *ctx, const sp_target *t, const char *id,
                      const sp_state *held, bool *unclean, sp_error *err) {
   const sp_bind *hv = held ? held->paths : NULL;
   size_t hn = held ? held->n : 0;
-  int r = sp_ctr_run(t, ops, n, hv, hn, err);
+  /* An attach finds its copy in /.sharedpath; so does the put-back of a
+   * detach that failed. */
+  sp_ident mi;
+  const sp_ident *shared = NULL;
+  for (size_t i = 0; i < n && !shared; i++)
+    if (ops[i].attach && !(shared = master_ident(ctx, id, &mi)))
+      break;
+  int r = sp_ctr_run(t, ops, n, hv, hn, shared, err);
   if (r == 0)
     return 0;
   _cleanup_free_ sp_ctr_op *inv = calloc(n, sizeof(*inv));
@@ -66,7 +88,9 @@ static int ctr_apply(sp_ctx *ctx, const sp_target *t, const char *id,
     k++;
   }
   sp_error e = {0};
-  if (k && sp_ctr_run(t, inv, k, hv, hn, &e) < 0) {
+  if (k && !shared)
+    shared = master_ident(ctx, id, &mi);
+  if (k && sp_ctr_run(t, inv, k, hv, hn, shared, &e) < 0) {
     sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", id, e.msg);
     *unclean = true;
   }

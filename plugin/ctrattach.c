@@ -13,27 +13,53 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 
 #include "ctrchild.h"
 #include "fault.h"
 #include "syscalls.h"
 
+/* The id of the mount path shows in the container.  Where statx tells
+ * mount ids, one statx from the child's root made the container's
+ * (ctr_root_in), with no fd: this only looks at what the path shows once
+ * the mount is made (landed), and the mount was made on an fd resolved
+ * with RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS; a symlink the container
+ * plants on the way can at most make the look fail, or show our mount
+ * where it really is (a mount id is that one mount's).  Else the path
+ * resolved and the id read from its fd. */
+static int shown_at(child_args *a, const char *path, bool unique,
+                    uint64_t *id) {
+  unsigned int want = unique ? STATX_MNT_ID_UNIQUE : STATX_MNT_ID;
+  if ((unique || a->mech->statx_mount) && ctr_root_in(a) == 0) {
+    struct statx sx;
+    if (statx(AT_FDCWD, path, AT_NO_AUTOMOUNT, want, &sx) < 0)
+      return -errno;
+    if (sx.stx_mask & want) {
+      *id = sx.stx_mnt_id;
+      return 0;
+    }
+  }
+  int fd = ctr_resolve(a, path, 0);
+  if (fd < 0)
+    return fd;
+  int r = sp_fd_mnt_id(a->mech, a->procfd, fd, unique, id);
+  close(fd);
+  return r;
+}
+
 /* The moved mount went onto the inode resolved before; a rename in the
  * container in between would put it at another path than the one
  * recorded.  So look again: the path must now show exactly our mount (the
- * same id as the tree we moved); if not, take it off (through its own fd)
- * and report the race, for the caller to undo the rest and the engine to
- * retry.  Records the mount's id.  One statx on each side. */
-static int landed(child_args *a, sp_ctr_op *op, int tree) {
+ * same id as the tree we moved: tree_id when the clone's check read it, a
+ * mount keeps its id when moved); if not, take it off (through its own
+ * fd) and report the race, for the caller to undo the rest and the engine
+ * to retry.  Records the mount's id. */
+static int landed(child_args *a, sp_ctr_op *op, int tree, uint64_t tree_id) {
   bool unique = ctr_record_kind(a) == ID_UNIQUE;
-  uint64_t ours = 0, there = 0;
-  int r = sp_fd_mnt_id(a->mech, a->procfd, tree, unique, &ours);
-  int fd = ctr_resolve(a, op->target, 0);
-  if (fd >= 0) {
-    if (sp_fd_mnt_id(a->mech, a->procfd, fd, unique, &there) < 0)
-      there = 0;
-    close(fd);
-  }
+  uint64_t ours = tree_id, there = 0;
+  int r = ours ? 0 : sp_fd_mnt_id(a->mech, a->procfd, tree, unique, &ours);
+  if (r == 0 && shown_at(a, op->target, unique, &there) < 0)
+    there = 0;
   if (r == 0 && ours && ours == there) {
     op->mnt_id = ours;
     return 0;
@@ -79,6 +105,51 @@ static int open_source(child_args *a, sp_ctr_op *op, int kind, uint64_t *id) {
   return fd;
 }
 
+/* The container's /.sharedpath, resolved once a call, when it is what
+ * on_create gave: a view of this container's master dir (a->shared, as the
+ * host sees it).  Under it a name shows a host path only through the copy
+ * mounted on it (the dir itself is on the master tmpfs, which no host path
+ * is on), so a copy can be cloned by its one name from there and checked
+ * on the clone (clone_source).  -1: not that (an engine that mounted it
+ * otherwise, or none): each copy is resolved from the container's root
+ * (open_source). */
+static int shared_dir(child_args *a) {
+  if (a->shfd == -1 && a->shared) {
+    a->shfd = -2; /* asked once */
+    int fd = ctr_resolve_in_root(a, SHAREDPATH_CONTAINER_DIR, O_DIRECTORY,
+                                 RESOLVE_NO_SYMLINKS, NULL);
+    struct statx sx;
+    if (fd >= 0 && statx(fd, "", AT_EMPTY_PATH, STATX_INO, &sx) == 0 &&
+        makedev(sx.stx_dev_major, sx.stx_dev_minor) == a->shared->dev &&
+        sx.stx_ino == a->shared->ino)
+      a->shfd = fd;
+    else if (fd >= 0)
+      close(fd);
+  }
+  return a->shfd >= 0 ? a->shfd : -1;
+}
+
+/* The clone's root shows the op's host path (its type too), and the
+ * clone's mount id (kind), which landed() needs: 0 where this statx cannot
+ * give it.  -ENOENT (STAGE_SOURCE) where it shows anything else. */
+static int check_clone(child_args *a, sp_ctr_op *op, int tree, int kind,
+                       uint64_t *tree_id) {
+  unsigned int want = kind == ID_UNIQUE                ? STATX_MNT_ID_UNIQUE
+                      : a->mech->statx_mount ? STATX_MNT_ID
+                                             : 0;
+  struct statx sx;
+  if (statx(tree, "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO | want, &sx) < 0)
+    return -errno;
+  if (makedev(sx.stx_dev_major, sx.stx_dev_minor) != op->ident.dev ||
+      sx.stx_ino != op->ident.ino ||
+      S_ISDIR(sx.stx_mode) != op->ident.is_dir) {
+    op->stage = STAGE_SOURCE;
+    return -ENOENT;
+  }
+  *tree_id = want && (sx.stx_mask & want) ? sx.stx_mnt_id : 0;
+  return 0;
+}
+
 static const unsigned int ms_propagation[] = {
     [SP_PROP_PRIVATE] = MS_PRIVATE, [SP_PROP_RPRIVATE] = MS_PRIVATE,
     [SP_PROP_SLAVE] = MS_SLAVE,     [SP_PROP_RSLAVE] = MS_SLAVE,
@@ -89,24 +160,43 @@ static const unsigned int ms_propagation[] = {
  * the op's ro and propagation set before it is visible anywhere (ro is the
  * source's already: the mid carries it), and idmapped to the container's
  * user namespace for idmap.  With rbind, ro is set on every mount, and so
- * is an r* propagation; a propagation without r only on the top one. */
-static int clone_source(child_args *a, int src, sp_ctr_op *op) {
+ * is an r* propagation; a propagation without r only on the top one.  The
+ * source: src (open_source checked it), or with src -1 the copy's name in
+ * the container's /.sharedpath (shfd, shared_dir), checked on the clone
+ * (*tree_id: check_clone's). */
+static int clone_source(child_args *a, int src, int shfd, sp_ctr_op *op,
+                        int kind, uint64_t *tree_id) {
   bool rbind = op->opts.rbind;
   unsigned int rec = rbind ? AT_RECURSIVE : 0;
   sp_propagation p = op->opts.propagation;
   bool rprop = p == SP_PROP_RPRIVATE || p == SP_PROP_RSLAVE ||
                p == SP_PROP_RSHARED;
-  int tree = SP_SYS(SP_F_MOUNT, open_tree(src, "", OPEN_TREE_CLONE |
-                                                     OPEN_TREE_CLOEXEC |
-                                                     AT_EMPTY_PATH | rec));
-  if (tree < 0)
-    return -errno;
+  unsigned int clone = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | rec;
+  int tree = src >= 0
+                 ? SP_SYS(SP_F_MOUNT, open_tree(src, "", clone | AT_EMPTY_PATH))
+                 : SP_SYS(SP_F_MOUNT,
+                          open_tree(shfd, op->hash, clone |
+                                                        AT_SYMLINK_NOFOLLOW |
+                                                        AT_NO_AUTOMOUNT));
+  if (tree < 0) {
+    int e = errno;
+    if (src < 0 && (e == ENOENT || e == ENOTDIR || e == ELOOP)) {
+      op->stage = STAGE_SOURCE; /* no such copy, or not a dir's */
+      return -ENOENT;
+    }
+    return -e;
+  }
+  int r = src >= 0 ? 0 : check_clone(a, op, tree, kind, tree_id);
+  if (r < 0) {
+    close(tree);
+    return r;
+  }
+  op->stage = STAGE_MOUNT;
   const unsigned int *prop = ms_propagation;
   struct mount_attr attr = {.attr_set = op->opts.ro ? MOUNT_ATTR_RDONLY : 0};
   bool top_prop = rbind && !rprop;
   if (!top_prop)
     attr.propagation = prop[p];
-  int r = 0;
   if (SP_SYS(SP_F_MOUNT, mount_setattr(tree, "", AT_EMPTY_PATH | rec, &attr,
                                        sizeof(attr))) < 0)
     r = -errno;
@@ -251,16 +341,18 @@ static int bind_classic(child_args *a, sp_ctr_op *op, int target, int src,
 }
 
 /* Bind the source (the copy at /.sharedpath/<h>) onto the target fd: the
- * clone the new mount API made ready (tree), else by mount(2). */
+ * clone the new mount API made ready (tree, its id tree_id or 0), else by
+ * mount(2). */
 static int bind_into_container(child_args *a, sp_ctr_op *op, int target,
-                               int src, uint64_t src_id, int tree) {
+                               int src, uint64_t src_id, int tree,
+                               uint64_t tree_id) {
   if (tree < 0)
     return bind_classic(a, op, target, src, src_id);
   if (SP_SYS(SP_F_MOUNT, move_mount(tree, "", target, "",
                                     MOVE_MOUNT_F_EMPTY_PATH |
                                         MOVE_MOUNT_T_EMPTY_PATH)) < 0)
     return -errno;
-  return landed(a, op, tree);
+  return landed(a, op, tree, tree_id);
 }
 
 /* The target, resolved inside the container's root; *via_link tells
@@ -281,19 +373,26 @@ static int resolve_target(child_args *a, sp_ctr_op *op, bool *via_link,
   return fd;
 }
 
-/* Check the target's kind against the bind's and where it lies; the
- * mode it has comes back in op->found when that is what is wrong. */
-static int check_target(child_args *a, sp_ctr_op *op, int fd, mode_t mode,
+/* Check the target's kind against the bind's and where it lies (st: what
+ * ctr_look saw of it); the mode it has comes back in op->found when that
+ * is what is wrong. */
+static int check_target(child_args *a, sp_ctr_op *op, int fd, const seen *st,
                         bool via_link) {
   int r = 0;
+  mode_t mode = st->mode;
   if (via_link) {
     op->stage = STAGE_RESERVED;
     if ((r = ctr_check_resolved(a, a->procfd, fd, S_ISDIR(mode), NULL)) < 0)
       return r;
   }
   op->stage = STAGE_CHECK;
-  if ((r = ctr_on_kernel_fs(fd)) < 0)
-    return r;
+  bool unique = ctr_record_kind(a) == ID_UNIQUE && st->mnt_id;
+  if (!unique || st->mnt_id != a->fs_checked) {
+    if ((r = ctr_on_kernel_fs(fd)) < 0)
+      return r;
+    if (unique)
+      a->fs_checked = st->mnt_id;
+  }
   if (op->ident.is_dir && !S_ISDIR(mode))
     r = -ENOTDIR;
   else if (!op->ident.is_dir && S_ISDIR(mode))
@@ -336,17 +435,17 @@ int ctr_do_attach(child_args *a, sp_ctr_op *op) {
   } else if (fd != -ENOENT) {
     return fd;
   }
-  uint64_t src_id = 0;
-  int src = open_source(a, op, kind, &src_id), tree = -1, r = 0;
-  if (src < 0)
-    r = src;
+  uint64_t src_id = 0, tree_id = 0;
+  int shfd = a->mech->mount_api ? shared_dir(a) : -1;
+  int src = shfd >= 0 ? -1 : open_source(a, op, kind, &src_id), tree = -1;
+  int r = shfd < 0 && src < 0 ? src : 0;
   if (r == 0 && op->opts.idmap && !a->mech->mount_api) {
     op->stage = STAGE_NOIDMAP;
     r = -EOPNOTSUPP;
   }
   if (r == 0 && a->mech->mount_api) {
     op->stage = STAGE_MOUNT;
-    tree = clone_source(a, src, op);
+    tree = clone_source(a, src, shfd, op, kind, &tree_id);
     if (tree < 0)
       r = tree;
   }
@@ -363,10 +462,10 @@ int ctr_do_attach(child_args *a, sp_ctr_op *op) {
       close(parent);
   }
   if (r == 0)
-    r = check_target(a, op, fd, st.mode, via_link);
+    r = check_target(a, op, fd, &st, via_link);
   if (r == 0) {
     op->stage = STAGE_MOUNT;
-    r = bind_into_container(a, op, fd, src, src_id, tree);
+    r = bind_into_container(a, op, fd, src, src_id, tree, tree_id);
   }
   if (tree >= 0)
     close(tree);

@@ -64,6 +64,16 @@ typedef struct child_args {
   uid_t root_uid;
   gid_t root_gid;
   int usernsfd;
+  /* This container's master dir as the host sees it (NULL: not known),
+   * and an fd of the container's /.sharedpath once it was found to be a
+   * view of it (shared_dir in ctrattach.c); -1 until asked, -2 when not. */
+  const sp_ident *shared;
+  int shfd;
+  /* The unique id of the last mount a target was found on and checked
+   * not to be procfs or sysfs (ctr_on_kernel_fs): the next target on the
+   * same mount needs no fstatfs.  Unique ids only: a reusable one may be
+   * another mount's by the next target. */
+  uint64_t fs_checked;
 } child_args;
 
 /* Which mount ids the child compares: none (nothing recorded, or a

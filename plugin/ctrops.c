@@ -63,6 +63,8 @@ static int ops_main_closing(void *ctx, void *shared) {
   int r = ops_main(ctx, shared);
   if (a->usernsfd >= 0)
     close(a->usernsfd);
+  if (a->shfd >= 0)
+    close(a->shfd);
   return r;
 }
 
@@ -82,7 +84,8 @@ static const char *file_kind(mode_t m) {
 }
 
 int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n,
-               const sp_bind *held, size_t nheld, sp_error *err) {
+               const sp_bind *held, size_t nheld, const sp_ident *shared,
+               sp_error *err) {
   if (n == 0)
     return 0;
   const sp_mech *m = t->mech;
@@ -113,7 +116,8 @@ int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n,
       return sp_fail(err, -ENOMEM, "out of memory");
   }
   child_args a = {.t = t, .mech = m, .n = n, .procfd = procfd, .sc = sc,
-                  .held = held, .nheld = held ? nheld : 0, .usernsfd = -1};
+                  .held = held, .nheld = held ? nheld : 0, .usernsfd = -1,
+                  .shared = shared, .shfd = -1};
   bool inside = false;
   int r = sp_nsexec(t, ops_main_closing, &a, ops, n * sizeof(*ops), &inside,
                     err);

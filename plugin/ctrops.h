@@ -37,7 +37,10 @@ typedef struct sp_ctr_op {
  * mount table (the caller undoes those), and the call returns the error
  * with a message.  held: the container's paths besides (the state), so
  * that a mount of the same host path that belongs to another of them is
- * never taken for an op's own. */
+ * never taken for an op's own.  shared (may be NULL): the container's
+ * master dir, as the host sees it; where the container's /.sharedpath is a
+ * view of it, each attach finds its copy there by name. */
 int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n,
-               const sp_bind *held, size_t nheld, sp_error *err) SP_HIDDEN;
+               const sp_bind *held, size_t nheld, const sp_ident *shared,
+               sp_error *err) SP_HIDDEN;
 #endif
