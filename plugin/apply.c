@@ -67,7 +67,7 @@ static int ctr_apply(sp_ctx *ctx, const sp_target *t, const char *id,
   for (size_t i = 0; i < n && !shared; i++)
     if (ops[i].attach && !(shared = master_ident(ctx, id, &mi)))
       break;
-  int r = sp_ctr_run(t, ops, n, hv, hn, shared, err);
+  int r = sp_ctr_run(t, ops, n, hv, hn, shared, ctx->procfd, err);
   if (r == 0)
     return 0;
   _cleanup_free_ sp_ctr_op *inv = calloc(n, sizeof(*inv));
@@ -90,7 +90,7 @@ static int ctr_apply(sp_ctx *ctx, const sp_target *t, const char *id,
   sp_error e = {0};
   if (k && !shared)
     shared = master_ident(ctx, id, &mi);
-  if (k && sp_ctr_run(t, inv, k, hv, hn, shared, &e) < 0) {
+  if (k && sp_ctr_run(t, inv, k, hv, hn, shared, ctx->procfd, &e) < 0) {
     sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", id, e.msg);
     *unclean = true;
   }
@@ -176,18 +176,16 @@ void sp_ctr_undo_made(sp_ctx *ctx, const sp_target *t, const char *id,
  * sp_host_attach made, whose path passed the host-path rules then).  Two
  * statx instead of opening and checking the host path: what on_start
  * costs per saved path (its host side nearly always stayed, on_stop
- * keeps it).  false: anything else, for sp_host_attach to look at. */
-static bool host_intact(const sp_ctx *ctx, const char *id, const sp_bind *b,
+ * keeps it); the master bind by its name in master/<id> (mfd, opened
+ * once for every saved path).  false: anything else, for sp_host_attach
+ * to look at. */
+static bool host_intact(const sp_ctx *ctx, int mfd, const sp_bind *b,
                         sp_ident *ident) {
-  char m[PATH_MAX];
-  if (snprintf(m, sizeof(m), "%s/%s/%s", ctx->master, id, b->hash) >=
-      (int)sizeof(m))
-    return false;
   struct statx bound, host;
   unsigned int flags = AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT;
   /* Without STATX_ATTR_MOUNT_ROOT in use, sp_host_attach tells. */
-  if (!ctx->mech.statx_mount ||
-      statx(AT_FDCWD, m, flags, STATX_TYPE | STATX_INO, &bound) < 0 ||
+  if (!ctx->mech.statx_mount || mfd < 0 ||
+      statx(mfd, b->hash, flags, STATX_TYPE | STATX_INO, &bound) < 0 ||
       !(bound.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
       !(bound.stx_attributes & STATX_ATTR_MOUNT_ROOT) ||
       statx(AT_FDCWD, b->host, flags, STATX_TYPE | STATX_INO, &host) < 0 ||
@@ -204,9 +202,13 @@ static bool host_intact(const sp_ctx *ctx, const char *id, const sp_bind *b,
 int sp_host_reattach_all(sp_ctx *ctx, const char *id, const sp_bind *binds,
                          size_t n, bool *created, sp_ident *idents,
                          bool *unclean, sp_error *err) {
+  char m[PATH_MAX];
+  _cleanup_close_ int mfd = -1;
+  if (snprintf(m, sizeof(m), "%s/%s", ctx->master, id) < (int)sizeof(m))
+    mfd = open(m, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   for (size_t i = 0; i < n; i++) {
     created[i] = false;
-    if (host_intact(ctx, id, &binds[i], &idents[i]))
+    if (host_intact(ctx, mfd, &binds[i], &idents[i]))
       continue;
     int r = sp_host_attach(ctx, id, &binds[i], &idents[i], &created[i], err);
     if (r < 0) {

@@ -85,7 +85,7 @@ static const char *file_kind(mode_t m) {
 
 int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n,
                const sp_bind *held, size_t nheld, const sp_ident *shared,
-               sp_error *err) {
+               int procfd, sp_error *err) {
   if (n == 0)
     return 0;
   const sp_mech *m = t->mech;
@@ -103,9 +103,9 @@ int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n,
       need_mi = true;
   }
   need_proc |= need_mi;
-  _cleanup_close_ int procfd = -1;
-  if (need_proc) {
-    procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  _cleanup_close_ int own_procfd = -1;
+  if (need_proc && procfd < 0) {
+    procfd = own_procfd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (procfd < 0)
       return sp_fail_errno(err, -errno, "cannot open /proc");
   }

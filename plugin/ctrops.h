@@ -39,8 +39,9 @@ typedef struct sp_ctr_op {
  * that a mount of the same host path that belongs to another of them is
  * never taken for an op's own.  shared (may be NULL): the container's
  * master dir, as the host sees it; where the container's /.sharedpath is a
- * view of it, each attach finds its copy there by name. */
+ * view of it, each attach finds its copy there by name.  procfd: the
+ * host's /proc (the context's, kept open), or -1 to open it when needed. */
 int sp_ctr_run(const sp_target *t, sp_ctr_op *ops, size_t n,
                const sp_bind *held, size_t nheld, const sp_ident *shared,
-               sp_error *err) SP_HIDDEN;
+               int procfd, sp_error *err) SP_HIDDEN;
 #endif
