@@ -3,6 +3,7 @@
  * reads lines, expands variables, peels "! ERRNO" and "try", and hands
  * each step to its step file's table. */
 #include <ctype.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,8 +138,29 @@ static int run_line(line_ctx *l) {
     l->ntok--;
     l->try_ = true;
   }
+  /* race N FROM TO STEP: the fault-injection plugin renames FROM to TO
+   * in the container right before STEP's Nth bind there (lib/fault.h). */
+  bool race = !strcmp(l->tok[0], "race");
+  if (race) {
+    char *end = NULL;
+    long n = l->ntok >= 5 ? strtol(l->tok[1], &end, 10) : 0;
+    if (n < 1 || *end)
+      return fail(l, "usage: race N FROM TO STEP");
+    char fault[32], spec[2 * PATH_MAX + 2];
+    snprintf(fault, sizeof(fault), "race:bind:%ld", n);
+    snprintf(spec, sizeof(spec), "%s %s", l->tok[2], l->tok[3]);
+    setenv("SHAREDPATH_FAULT", fault, 1);
+    setenv("SHAREDPATH_FAULT_RACE", spec, 1);
+    memmove(l->tok, l->tok + 4, (size_t)(l->ntok - 4) * sizeof(l->tok[0]));
+    l->ntok -= 4;
+  }
   const sim_step *st = find_step(l->tok[0]);
-  return st ? st->fn(l) : fail(l, "unknown step '%s'", l->tok[0]);
+  int r = st ? st->fn(l) : fail(l, "unknown step '%s'", l->tok[0]);
+  if (race) {
+    unsetenv("SHAREDPATH_FAULT");
+    unsetenv("SHAREDPATH_FAULT_RACE");
+  }
+  return r;
 }
 
 int sim_run_text(sim *s, const char *name, const char *text) {

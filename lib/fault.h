@@ -8,7 +8,12 @@
  *   KIND: mount (mount, open_tree, move_mount, mount_setattr), umount,
  *         mkdir (dirs and mount-point files), write (state and intent
  *         files), any.  Steps in the container-side child are counted for
- *         fail only: an engine killed meanwhile does not stop the child. */
+ *         fail only: an engine killed meanwhile does not stop the child.
+ *   SHAREDPATH_FAULT=race:bind:N with SHAREDPATH_FAULT_RACE="FROM TO":
+ *         right before the Nth bind of a copy onto its target inside the
+ *         container, FROM is renamed to TO there, as a process of the
+ *         container racing the call would; the bind then lands on the
+ *         inode resolved before, wherever that is now. */
 #ifndef SP_FAULT_H
 #define SP_FAULT_H
 #include "base.h"
@@ -31,6 +36,8 @@ void sp_fault_child(bool in_child) SP_HIDDEN;
  * count, when the child is a fork as under valgrind). */
 long sp_fault_steps(void) SP_HIDDEN;
 void sp_fault_set_steps(long n) SP_HIDDEN;
+/* In the container-side child, right before a bind onto a target. */
+void sp_fault_race(void) SP_HIDDEN;
 #else
 static inline void sp_fault_begin(void) {}
 static inline int sp_fault_hit(enum sp_fault_kind kind) {
@@ -40,6 +47,7 @@ static inline int sp_fault_hit(enum sp_fault_kind kind) {
 static inline void sp_fault_child(bool in_child) { (void)in_child; }
 static inline long sp_fault_steps(void) { return 0; }
 static inline void sp_fault_set_steps(long n) { (void)n; }
+static inline void sp_fault_race(void) {}
 #endif
 
 /* Wrap a system call that returns -1 on failure. */

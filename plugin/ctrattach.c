@@ -314,6 +314,7 @@ static int bind_classic(child_args *a, sp_ctr_op *op, int target, int src,
   if (fchdir(a->procfd) < 0)
     return -errno;
   unsigned long rec = op->opts.rbind ? MS_REC : 0;
+  sp_fault_race();
   if (SP_SYS(SP_F_MOUNT, mount(from, to, NULL, MS_BIND | rec, NULL)) < 0)
     return -errno;
   int kind = ctr_record_kind(a), fd = -1;
@@ -348,6 +349,7 @@ static int bind_into_container(child_args *a, sp_ctr_op *op, int target,
                                uint64_t tree_id) {
   if (tree < 0)
     return bind_classic(a, op, target, src, src_id);
+  sp_fault_race();
   if (SP_SYS(SP_F_MOUNT, move_mount(tree, "", target, "",
                                     MOVE_MOUNT_F_EMPTY_PATH |
                                         MOVE_MOUNT_T_EMPTY_PATH)) < 0)
