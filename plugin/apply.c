@@ -60,13 +60,18 @@ static int ctr_apply(sp_ctx *ctx, const sp_target *t, const char *id,
                      const sp_state *held, bool *unclean, sp_error *err) {
   const sp_bind *hv = held ? held->paths : NULL;
   size_t hn = held ? held->n : 0;
-  /* An attach finds its copy in /.sharedpath; so does the put-back of a
-   * detach that failed. */
+  /* Attaches find their copies in /.sharedpath, and so does the put-back
+   * of detaches that failed: by name, once the child has checked
+   * /.sharedpath is the master dir's view (one stat here, one resolve and
+   * one statx there, per call), which pays from two attaches on; one is
+   * resolved by its path. */
   sp_ident mi;
   const sp_ident *shared = NULL;
-  for (size_t i = 0; i < n && !shared; i++)
-    if (ops[i].attach && !(shared = master_ident(ctx, id, &mi)))
-      break;
+  size_t attaches = 0;
+  for (size_t i = 0; i < n; i++)
+    attaches += ops[i].attach;
+  if (attaches > 1)
+    shared = master_ident(ctx, id, &mi);
   int r = sp_ctr_run(t, ops, n, hv, hn, shared, ctx->procfd, err);
   if (r == 0)
     return 0;
@@ -88,7 +93,7 @@ static int ctr_apply(sp_ctx *ctx, const sp_target *t, const char *id,
     k++;
   }
   sp_error e = {0};
-  if (k && !shared)
+  if (k > 1 && !shared)
     shared = master_ident(ctx, id, &mi);
   if (k && sp_ctr_run(t, inv, k, hv, hn, shared, ctx->procfd, &e) < 0) {
     sp_log(ctx, SHAREDPATH_LOG_ERROR, "container %s: rollback: %s", id, e.msg);
