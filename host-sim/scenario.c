@@ -3,8 +3,8 @@
  * reads lines, expands variables, peels "! ERRNO" and "try", and hands
  * each step to its step file's table. */
 #include <ctype.h>
-#include <limits.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -29,8 +29,8 @@
  * resolved and the id read from its fd. */
 static int shown_at(child_args *a, const char *path, bool unique,
                     uint64_t *id) {
-  unsigned int want = unique ? STATX_MNT_ID_UNIQUE : STATX_MNT_ID;
-  if ((unique || a->mech->statx_mount) && ctr_root_in(a) == 0) {
+  unsigned int want = ctr_id_mask(a, unique ? ID_UNIQUE : ID_OLD);
+  if (want && ctr_root_in(a) == 0) {
     struct statx sx;
     if (statx(AT_FDCWD, path, AT_NO_AUTOMOUNT, want, &sx) < 0)
       return -errno;
@@ -134,9 +134,7 @@ static int shared_dir(child_args *a) {
  * give it.  -ENOENT (STAGE_SOURCE) where it shows anything else. */
 static int check_clone(child_args *a, sp_ctr_op *op, int tree, int kind,
                        uint64_t *tree_id) {
-  unsigned int want = kind == ID_UNIQUE                ? STATX_MNT_ID_UNIQUE
-                      : a->mech->statx_mount ? STATX_MNT_ID
-                                             : 0;
+  unsigned int want = ctr_id_mask(a, kind);
   struct statx sx;
   if (statx(tree, "", AT_EMPTY_PATH, STATX_TYPE | STATX_INO | want, &sx) < 0)
     return -errno;

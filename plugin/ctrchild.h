@@ -14,6 +14,7 @@
 
 #include "ctrops.h"
 #include "mntid.h"
+#include "syscalls.h"
 #include "walk.h"
 
 /* Which step of an op failed (sp_ctr_op.stage), for the message. */
@@ -93,6 +94,14 @@ static inline int ctr_id_kind(const child_args *a, uint64_t id) {
   if (sp_mnt_id_is_unique(id))
     return a->mech->statmount ? ID_UNIQUE : ID_NONE;
   return ID_OLD;
+}
+
+/* The statx mask that reads mount ids of kind, 0 where statx cannot
+ * (the reusable ones before 5.8: fdinfo tells them). */
+static inline unsigned int ctr_id_mask(const child_args *a, int kind) {
+  return kind == ID_UNIQUE                        ? STATX_MNT_ID_UNIQUE
+         : kind == ID_OLD && a->mech->statx_mount ? STATX_MNT_ID
+                                                  : 0;
 }
 
 /* What the top mount at fd is: its file type, whether it is the root of a

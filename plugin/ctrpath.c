@@ -374,9 +374,7 @@ int ctr_umount_fd(int procfd, int fd, bool is_dir) {
 int ctr_look(child_args *a, int fd, int parent, const sp_ident *id, seen *s,
              int kind) {
   const sp_mech *m = a->mech;
-  unsigned int want = kind == ID_UNIQUE                  ? STATX_MNT_ID_UNIQUE
-                      : kind == ID_OLD && m->statx_mount ? STATX_MNT_ID
-                                                         : 0;
+  unsigned int want = ctr_id_mask(a, kind);
   struct statx sx;
   if (statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS | want, &sx) < 0)
     return -errno;
